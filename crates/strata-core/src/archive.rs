@@ -1,0 +1,161 @@
+//! `docker-archive:` — the tar `docker save` writes: the legacy layout (`manifest.json`,
+//! `<id>.json`, `<v1id>/layer.tar`) and the OCI layout Docker 25+ writes (with a compatible
+//! `manifest.json`). An archive with only `index.json` is read as an OCI layout.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::files::{Files, Member, TarFiles};
+use crate::manifest::media;
+use crate::source::{Candidate, LayerRef, Locator, Root, Source};
+
+/// Largest `manifest.json` accepted.
+pub const MAX_MANIFEST_JSON: u64 = 4 * 1024 * 1024;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Entry {
+    config: String,
+    #[serde(default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(default)]
+    layers: Vec<String>,
+    #[serde(default)]
+    parent: Option<String>,
+}
+
+/// A `docker save` archive.
+pub struct DockerArchive {
+    files: Arc<dyn Files>,
+    oci: Option<crate::layout::OciLayout>,
+}
+
+impl DockerArchive {
+    /// Opens and indexes the archive at `path`.
+    pub fn open(path: &Path) -> Result<DockerArchive> {
+        let label = format!("docker-archive:{}", path.display());
+        let files: Arc<dyn Files> = Arc::new(TarFiles::open(path, label)?);
+        let oci = if !files.exists("manifest.json") && files.exists("index.json") {
+            Some(crate::layout::OciLayout::from_files(files.clone())?)
+        } else {
+            None
+        };
+        Ok(DockerArchive { files, oci })
+    }
+}
+
+/// Reads a small JSON member with a size cap.
+pub fn read_capped(files: &dyn Files, path: &str, cap: u64) -> Result<Vec<u8>> {
+    let m = files.open(path)?;
+    read_member_capped(m, &format!("{}: {path}", files.describe()), cap)
+}
+
+/// Reads an opened member fully, refusing members over `cap` bytes.
+pub fn read_member_capped(m: Member, what: &str, cap: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    if m.size > cap {
+        return Err(Error::LimitExceeded {
+            what: what.to_string(),
+            limit: format!("{cap} bytes"),
+        });
+    }
+    let mut buf = Vec::with_capacity(usize::try_from(m.size).unwrap_or(0));
+    m.reader
+        .take(cap + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::Read {
+            what: what.to_string(),
+            source: e,
+        })?;
+    if buf.len() as u64 > cap {
+        return Err(Error::LimitExceeded {
+            what: what.to_string(),
+            limit: format!("{cap} bytes"),
+        });
+    }
+    Ok(buf)
+}
+
+/// The digest a content-addressed member path implies (`blobs/sha256/<hex>`).
+pub fn digest_from_blob_path(path: &str) -> Option<Digest> {
+    let p = path.trim_start_matches("./");
+    let rest = p.strip_prefix("blobs/")?;
+    let (alg, hex) = rest.split_once('/')?;
+    Digest::parse(&format!("{alg}:{hex}")).ok()
+}
+
+impl Source for DockerArchive {
+    fn describe(&self) -> String {
+        self.files.describe()
+    }
+
+    fn candidates(&self) -> Result<Vec<Candidate>> {
+        if let Some(oci) = &self.oci {
+            return oci.candidates();
+        }
+        let what = format!("{}: manifest.json", self.files.describe());
+        let bytes = match read_capped(self.files.as_ref(), "manifest.json", MAX_MANIFEST_JSON) {
+            Err(Error::NotFound { .. }) => {
+                return Err(Error::malformed(
+                    self.files.describe(),
+                    "not a docker archive: no manifest.json (nor an OCI index.json)",
+                ));
+            }
+            r => r?,
+        };
+        let entries: Vec<Entry> = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::malformed(&what, format!("invalid JSON: {e}")))?;
+        if entries.is_empty() {
+            return Err(Error::malformed(&what, "lists no images"));
+        }
+        let mut out = Vec::new();
+        for e in entries {
+            let mut layers = Vec::new();
+            for l in &e.layers {
+                crate::files::clean_member_path(&what, l)?;
+                let digest = digest_from_blob_path(l);
+                let size = self.files.open(l).map(|m| m.size).map_err(|err| match err {
+                    Error::NotFound { .. } => Error::NotFound {
+                        what: format!("{what}: layer {l:?}"),
+                    },
+                    other => other,
+                })?;
+                layers.push(LayerRef {
+                    locator: Locator::Path(l.clone()),
+                    media_type: if digest.is_some() {
+                        media::OCI_LAYER_TAR.to_string()
+                    } else {
+                        media::DOCKER_LAYER_TAR.to_string()
+                    },
+                    digest,
+                    size: Some(size),
+                });
+            }
+            crate::files::clean_member_path(&what, &e.config)?;
+            out.push(Candidate {
+                names: e.repo_tags.unwrap_or_default(),
+                ref_name: None,
+                root: Root::Legacy {
+                    config: e.config,
+                    layers,
+                    parent: e.parent.filter(|p| !p.is_empty()),
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    fn open(&self, locator: &Locator) -> Result<Member> {
+        match (&self.oci, locator) {
+            (Some(oci), _) => oci.open(locator),
+            (None, Locator::Path(p)) => self.files.open(p),
+            (None, Locator::Digest(d)) => self
+                .files
+                .open(&format!("blobs/{}", d.to_string().replacen(':', "/", 1))),
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! Named files inside an image container: a directory (OCI layout) or a tar archive
+//! (`docker save` output, OCI archive), optionally gzip- or zstd-compressed as a whole.
+//! Member names from manifests are untrusted: they are checked here, in one place.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+
+/// Most bytes a whole-archive decompression may produce (a bomb guard).
+pub const MAX_ARCHIVE_EXPANSION: u64 = 1 << 40;
+
+/// A readable member: a reader plus its size.
+pub struct Member {
+    /// The member's bytes.
+    pub reader: Box<dyn ReadSeek + Send>,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// Read + Seek, as one object-safe trait.
+pub trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+/// A set of named files (a directory or a tar archive).
+pub trait Files: Send + Sync {
+    /// Human-readable location, used in errors (`docker-archive:x.tar`).
+    fn describe(&self) -> String;
+    /// Opens the file at a relative, slash-separated path.
+    fn open(&self, path: &str) -> Result<Member>;
+    /// Whether a file exists at `path`.
+    fn exists(&self, path: &str) -> bool;
+}
+
+/// Checks a member path from untrusted metadata and returns its normalised form.
+pub fn clean_member_path(context: &str, path: &str) -> Result<String> {
+    let unsafe_path = |reason: &str| Error::UnsafePath {
+        what: context.to_string(),
+        entry: path.to_string(),
+        reason: reason.to_string(),
+    };
+    if path.starts_with('/') {
+        return Err(unsafe_path("absolute path"));
+    }
+    if path.contains('\0') {
+        return Err(unsafe_path("NUL byte in path"));
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => return Err(unsafe_path("path escapes the archive root")),
+            c => parts.push(c),
+        }
+    }
+    if parts.is_empty() {
+        return Err(unsafe_path("empty path"));
+    }
+    Ok(parts.join("/"))
+}
+
+/// A directory on disk.
+pub struct DirFiles {
+    root: PathBuf,
+    canonical_root: PathBuf,
+    label: String,
+}
+
+impl DirFiles {
+    /// Opens a directory; `label` is used in error messages.
+    pub fn new(root: &Path, label: String) -> Result<DirFiles> {
+        let canonical_root = root.canonicalize().map_err(|e| Error::io(root, e))?;
+        if !canonical_root.is_dir() {
+            return Err(Error::InvalidInput(format!(
+                "{}: not a directory",
+                root.display()
+            )));
+        }
+        Ok(DirFiles {
+            root: root.to_path_buf(),
+            canonical_root,
+            label,
+        })
+    }
+
+    fn resolve(&self, path: &str) -> Result<PathBuf> {
+        let rel = clean_member_path(&self.label, path)?;
+        let full = self.root.join(&rel);
+        let canonical = full.canonicalize().map_err(|e| Error::io(&full, e))?;
+        if !canonical.starts_with(&self.canonical_root) {
+            return Err(Error::UnsafePath {
+                what: self.label.clone(),
+                entry: path.to_string(),
+                reason: "symlink resolves outside the layout directory".to_string(),
+            });
+        }
+        Ok(canonical)
+    }
+}
+
+impl Files for DirFiles {
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+    fn open(&self, path: &str) -> Result<Member> {
+        let p = self.resolve(path)?;
+        let f = File::open(&p).map_err(|e| Error::io(&p, e))?;
+        let meta = f.metadata().map_err(|e| Error::io(&p, e))?;
+        if !meta.is_file() {
+            return Err(Error::malformed(p.display().to_string(), "not a regular file"));
+        }
+        Ok(Member {
+            reader: Box::new(f),
+            size: meta.len(),
+        })
+    }
+    fn exists(&self, path: &str) -> bool {
+        self.resolve(path).map(|p| p.is_file()).unwrap_or(false)
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Entry {
+    File { offset: u64, size: u64 },
+    Symlink { target: String },
+    Hardlink { target: String },
+    Other,
+}
+
+/// A tar archive on disk, indexed once by scanning its headers.
+pub struct TarFiles {
+    file: Arc<File>,
+    entries: HashMap<String, Entry>,
+    label: String,
+    // Keeps a decompressed copy alive for as long as the index is used.
+    _temp: Option<tempfile::NamedTempFile>,
+}
+
+impl TarFiles {
+    /// Opens and indexes a tar file (plain, gzip or zstd compressed as a whole).
+    pub fn open(path: &Path, label: String) -> Result<TarFiles> {
+        let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+        if f.metadata().map_err(|e| Error::io(path, e))?.is_dir() {
+            return Err(Error::InvalidInput(format!(
+                "{}: is a directory, not an archive",
+                path.display()
+            )));
+        }
+        let mut magic = [0u8; 4];
+        let n = read_full(&mut f, &mut magic).map_err(|e| Error::io(path, e))?;
+        f.seek(SeekFrom::Start(0)).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            return Err(Error::malformed(path.display().to_string(), "empty file"));
+        }
+        let compression = crate::layer::Compression::sniff(&magic[..n]);
+        let (file, temp) = if compression == crate::layer::Compression::None {
+            (f, None)
+        } else {
+            let mut tmp = tempfile::NamedTempFile::new()
+                .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+            let mut dec = compression
+                .decoder(Box::new(io::BufReader::with_capacity(1 << 18, f)))
+                .map_err(|e| Error::Read {
+                    what: path.display().to_string(),
+                    source: e,
+                })?;
+            let copied = io::copy(
+                &mut (&mut dec).take(MAX_ARCHIVE_EXPANSION + 1),
+                tmp.as_file_mut(),
+            )
+            .map_err(|e| Error::Read {
+                what: format!("{}: decompressing", path.display()),
+                source: e,
+            })?;
+            if copied > MAX_ARCHIVE_EXPANSION {
+                return Err(Error::LimitExceeded {
+                    what: format!("{}: decompressed archive", path.display()),
+                    limit: format!("{MAX_ARCHIVE_EXPANSION} bytes"),
+                });
+            }
+            let reopened = tmp.reopen().map_err(|e| Error::io(tmp.path(), e))?;
+            (reopened, Some(tmp))
+        };
+        let entries = index_tar(&file, &label)?;
+        Ok(TarFiles {
+            file: Arc::new(file),
+            entries,
+            label,
+            _temp: temp,
+        })
+    }
+
+    fn lookup(&self, path: &str, depth: usize) -> Result<(u64, u64)> {
+        let clean = clean_member_path(&self.label, path)?;
+        let not_found = || Error::NotFound {
+            what: format!("{}: member {clean:?}", self.label),
+        };
+        if depth > 16 {
+            return Err(Error::malformed(
+                format!("{}: member {clean:?}", self.label),
+                "too many levels of links",
+            ));
+        }
+        match self.entries.get(&clean) {
+            Some(Entry::File { offset, size }) => Ok((*offset, *size)),
+            Some(Entry::Symlink { target }) => {
+                let base = match clean.rfind('/') {
+                    Some(i) => &clean[..i],
+                    None => "",
+                };
+                if target.starts_with('/') {
+                    return Err(Error::UnsafePath {
+                        what: self.label.clone(),
+                        entry: clean.clone(),
+                        reason: format!("symlink to absolute path {target:?}"),
+                    });
+                }
+                let joined = if base.is_empty() {
+                    target.clone()
+                } else {
+                    format!("{base}/{target}")
+                };
+                let resolved = normalize_dots(&joined).ok_or_else(|| Error::UnsafePath {
+                    what: self.label.clone(),
+                    entry: clean.clone(),
+                    reason: format!("symlink {target:?} escapes the archive root"),
+                })?;
+                self.lookup(&resolved, depth + 1)
+            }
+            Some(Entry::Hardlink { target }) => self.lookup(target, depth + 1),
+            Some(Entry::Other) => Err(Error::malformed(
+                format!("{}: member {clean:?}", self.label),
+                "not a regular file",
+            )),
+            None => Err(not_found()),
+        }
+    }
+}
+
+fn normalize_dots(path: &str) -> Option<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                out.pop()?;
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out.join("/"))
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn index_tar(file: &File, label: &str) -> Result<HashMap<String, Entry>> {
+    let total = file
+        .metadata()
+        .map_err(|e| Error::io(label, e))?
+        .len();
+    let reader = io::BufReader::with_capacity(64 * 1024, file);
+    let mut archive = tar::Archive::new(reader);
+    let bad = |e: io::Error| Error::malformed(label, format!("invalid tar archive: {e}"));
+    let mut entries = HashMap::new();
+    let mut count = 0usize;
+    for entry in archive.entries_with_seek().map_err(bad)? {
+        let entry = entry.map_err(bad)?;
+        count += 1;
+        let raw = entry.path_bytes();
+        let name = String::from_utf8_lossy(&raw).into_owned();
+        let Some(clean) = normalize_dots(&name) else {
+            // A member outside the root can never be asked for; skip it.
+            continue;
+        };
+        let header = entry.header();
+        let offset = entry.raw_file_position();
+        let size = header.entry_size().map_err(bad)?;
+        if offset.saturating_add(size) > total {
+            return Err(Error::malformed(
+                label,
+                format!("truncated archive: member {name:?} extends past the end of the file"),
+            ));
+        }
+        let link = || {
+            entry
+                .link_name_bytes()
+                .map(|l| String::from_utf8_lossy(&l).into_owned())
+                .unwrap_or_default()
+        };
+        let e = match header.entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous => Entry::File { offset, size },
+            tar::EntryType::Symlink => Entry::Symlink { target: link() },
+            tar::EntryType::Link => Entry::Hardlink { target: link() },
+            _ => Entry::Other,
+        };
+        entries.insert(clean, e);
+    }
+    if count == 0 {
+        return Err(Error::malformed(label, "not a tar archive (no entries)"));
+    }
+    Ok(entries)
+}
+
+impl Files for TarFiles {
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+    fn open(&self, path: &str) -> Result<Member> {
+        let (offset, size) = self.lookup(path, 0)?;
+        Ok(Member {
+            reader: Box::new(Section {
+                file: self.file.clone(),
+                start: offset,
+                len: size,
+                pos: 0,
+            }),
+            size,
+        })
+    }
+    fn exists(&self, path: &str) -> bool {
+        self.lookup(path, 0).is_ok()
+    }
+}
+
+/// A window of a shared file, read with `pread` so readers on several threads do not interfere.
+struct Section {
+    file: Arc<File>,
+    start: u64,
+    len: u64,
+    pos: u64,
+}
+
+impl Read for Section {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        if left == 0 {
+            return Ok(0);
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.file.read_at(&mut buf[..want], self.start + self.pos)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "archive member is truncated",
+            ));
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Section {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let new = match pos {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        match new {
+            Some(p) => {
+                self.pos = p;
+                Ok(p)
+            }
+            None => Err(io::Error::new(io::ErrorKind::InvalidInput, "seek before start")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_paths_are_checked() {
+        assert_eq!(clean_member_path("x", "./a//b/./c").ok().as_deref(), Some("a/b/c"));
+        for bad in ["/etc/passwd", "../x", "a/../../x", "a/..", "", ".", "a\0b"] {
+            assert!(clean_member_path("x", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn dots_normalise_without_escaping() {
+        assert_eq!(normalize_dots("a/b/../c").as_deref(), Some("a/c"));
+        assert_eq!(normalize_dots("a/../../c"), None);
+    }
+}

@@ -1,0 +1,549 @@
+//! An image opened from any [`Source`]: manifest (or index resolved to one platform), config,
+//! and layers, each read through a size cap and verified against its digest.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::archive::read_member_capped;
+use crate::digest::{Digest, verify};
+use crate::error::{Error, Result};
+use crate::gojson;
+use crate::layer::{self, LayerStats};
+use crate::manifest::{Descriptor, MAX_JSON, Manifest, Platform, media};
+use crate::reference::Reference;
+use crate::source::{Candidate, LayerRef, Locator, Root, Source};
+
+/// Which image of a source to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// The only image (or the one for the platform).
+    Default,
+    /// The image with this name (a tag reference or an OCI ref name).
+    Name(String),
+    /// The N-th image, counting from 0 (`@N`).
+    Index(usize),
+}
+
+/// One layer of an opened image.
+#[derive(Debug, Clone)]
+pub struct ImageLayer {
+    /// Where and what the blob is.
+    pub blob: LayerRef,
+    /// The diff ID the config lists for it.
+    pub diff_id: Digest,
+}
+
+/// One `history` entry of the config.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryEntry {
+    /// `created`, verbatim, when present.
+    pub created: Option<String>,
+    /// `created_by`.
+    pub created_by: String,
+    /// `comment`.
+    pub comment: String,
+    /// `author`.
+    pub author: String,
+    /// `empty_layer`.
+    pub empty_layer: bool,
+}
+
+/// An opened image.
+pub struct Image {
+    source: Arc<dyn Source>,
+    /// Names the source gives the image (RepoTags).
+    pub names: Vec<String>,
+    /// Digest of the manifest, when the image has one.
+    pub manifest_digest: Option<Digest>,
+    /// Raw manifest bytes, when the image has a manifest.
+    pub manifest_bytes: Option<Vec<u8>>,
+    /// Image ID: the digest of the config bytes.
+    pub id: Digest,
+    /// Raw config bytes, exactly as stored.
+    pub config_bytes: Vec<u8>,
+    /// Parsed config (key order preserved).
+    pub config: Value,
+    /// Layers, base first.
+    pub layers: Vec<ImageLayer>,
+    /// IDs of this image's ancestors that the same source holds, nearest first.
+    pub ancestors: Vec<Digest>,
+}
+
+fn what_blob(source: &dyn Source, d: &Digest) -> String {
+    format!("{}: blob {d}", source.describe())
+}
+
+/// Reads a JSON blob named by a descriptor: capped, size- and digest-checked.
+pub fn read_json_blob(source: &dyn Source, desc: &Descriptor) -> Result<Vec<u8>> {
+    let what = what_blob(source, &desc.digest);
+    if desc.size < 0 || desc.size as u64 > MAX_JSON {
+        return Err(Error::LimitExceeded {
+            what,
+            limit: format!("{MAX_JSON} bytes"),
+        });
+    }
+    let m = source.open(&Locator::Digest(desc.digest.clone()))?;
+    let bytes = read_member_capped(m, &what, MAX_JSON)?;
+    if bytes.len() as u64 != desc.size as u64 {
+        return Err(Error::SizeMismatch {
+            what,
+            expected: desc.size as u64,
+            actual: bytes.len() as u64,
+        });
+    }
+    let actual = Digest::sha256_of(&bytes);
+    if desc.digest.algorithm() == crate::digest::Algorithm::Sha256 {
+        verify(&what, &desc.digest, &actual)?;
+    } else if !desc.digest.matches(&bytes) {
+        return Err(Error::DigestMismatch {
+            what,
+            expected: desc.digest.to_string(),
+            actual: actual.to_string(),
+        });
+    }
+    Ok(bytes)
+}
+
+fn normalized(name: &str) -> Option<String> {
+    Reference::parse(name)
+        .ok()
+        .map(|r| r.with_default_tag().to_string())
+}
+
+fn is_attestation(d: &Descriptor) -> bool {
+    let unknown = d
+        .platform
+        .as_ref()
+        .is_some_and(|p| p.os == "unknown" && p.architecture == "unknown");
+    let ann = d
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.contains_key("vnd.docker.reference.type"));
+    unknown || ann
+}
+
+fn choose<'a>(
+    source: &dyn Source,
+    candidates: &'a [Candidate],
+    selector: &Selector,
+    platform: &Platform,
+) -> Result<(usize, &'a Candidate)> {
+    let listing = || {
+        candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let n = c
+                    .names
+                    .first()
+                    .cloned()
+                    .or_else(|| c.ref_name.clone())
+                    .unwrap_or_else(|| "<untagged>".to_string());
+                format!("@{i} {n}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match selector {
+        Selector::Index(i) => candidates.get(*i).map(|c| (*i, c)).ok_or_else(|| {
+            Error::NoSuchImage(format!(
+                "{}: no image @{i}; it holds {} ({})",
+                source.describe(),
+                candidates.len(),
+                listing()
+            ))
+        }),
+        Selector::Name(name) => {
+            let want = normalized(name);
+            candidates
+                .iter()
+                .enumerate()
+                .find(|(_, c)| {
+                    c.ref_name.as_deref() == Some(name.as_str())
+                        || c.names.iter().any(|n| {
+                            n == name || (want.is_some() && normalized(n) == want)
+                        })
+                })
+                .ok_or_else(|| {
+                    Error::NoSuchImage(format!(
+                        "{}: no image named {name:?} (it holds: {})",
+                        source.describe(),
+                        listing()
+                    ))
+                })
+        }
+        Selector::Default => {
+            if candidates.len() == 1 {
+                return Ok((0, &candidates[0]));
+            }
+            // Several platform variants listed directly in index.json: pick by platform.
+            let by_platform: Vec<(usize, &Candidate)> = candidates
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| match &c.root {
+                    Root::Manifest(d) => d.platform.as_ref().is_some_and(|p| platform.matches(p)),
+                    Root::Legacy { .. } => false,
+                })
+                .collect();
+            if let Some(first) = by_platform.first() {
+                if candidates.iter().all(|c| c.names.is_empty() && c.ref_name.is_none()) {
+                    return Ok(*first);
+                }
+            }
+            Err(Error::InvalidInput(format!(
+                "{} holds {} images; choose one with :NAME or :@N ({})",
+                source.describe(),
+                candidates.len(),
+                listing()
+            )))
+        }
+    }
+}
+
+impl Image {
+    /// Opens the image `selector` names in `source`, resolving indexes to `platform`
+    /// (the host's when `None`).
+    pub fn open(
+        source: Arc<dyn Source>,
+        selector: &Selector,
+        platform: Option<&Platform>,
+    ) -> Result<Image> {
+        let host = Platform::host();
+        let platform = platform.unwrap_or(&host);
+        let candidates = source.candidates()?;
+        let (_, cand) = choose(source.as_ref(), &candidates, selector, platform)?;
+        let src = source.as_ref();
+        let mut image = match &cand.root {
+            Root::Legacy {
+                config,
+                layers,
+                parent,
+            } => {
+                let what = format!("{}: {config}", src.describe());
+                let m = src.open(&Locator::Path(config.clone()))?;
+                let bytes = read_member_capped(m, &what, MAX_JSON)?;
+                let id = Digest::sha256_of(&bytes);
+                if let Some(named) = crate::archive::digest_from_blob_path(config) {
+                    verify(&what, &named, &id)?;
+                }
+                let ancestors = match parent {
+                    Some(p) => ancestors_in(src, &candidates, p),
+                    None => Vec::new(),
+                };
+                Image::assemble(
+                    source.clone(),
+                    cand.names.clone(),
+                    None,
+                    None,
+                    id,
+                    bytes,
+                    layers.clone(),
+                    ancestors,
+                )?
+            }
+            Root::Manifest(desc) => {
+                let mut desc = desc.clone();
+                let mut depth = 0;
+                loop {
+                    depth += 1;
+                    if depth > 4 {
+                        return Err(Error::malformed(
+                            what_blob(src, &desc.digest),
+                            "indexes nested too deeply",
+                        ));
+                    }
+                    let what = what_blob(src, &desc.digest);
+                    let bytes = read_json_blob(src, &desc)?;
+                    match Manifest::parse(&what, &bytes, Some(&desc.media_type))? {
+                        Manifest::Index(idx) => {
+                            let usable: Vec<&Descriptor> =
+                                idx.manifests.iter().filter(|d| !is_attestation(d)).collect();
+                            let pick = usable
+                                .iter()
+                                .find(|d| d.platform.as_ref().is_some_and(|p| platform.matches(p)))
+                                .or_else(|| {
+                                    // A single entry without a platform: take it.
+                                    (usable.len() == 1 && usable[0].platform.is_none())
+                                        .then(|| &usable[0])
+                                });
+                            match pick {
+                                Some(d) => desc = (*d).clone(),
+                                None => {
+                                    let present: Vec<String> = usable
+                                        .iter()
+                                        .filter_map(|d| d.platform.as_ref().map(|p| p.to_string()))
+                                        .collect();
+                                    return Err(Error::NoSuchImage(format!(
+                                        "{what}: no image for platform {platform}; platforms present: {}",
+                                        if present.is_empty() {
+                                            "none".to_string()
+                                        } else {
+                                            present.join(", ")
+                                        }
+                                    )));
+                                }
+                            }
+                        }
+                        Manifest::Image(m) => {
+                            let cmt = m.config.media_type.as_str();
+                            if cmt != media::DOCKER_CONFIG && cmt != media::OCI_CONFIG {
+                                return Err(Error::NotAnImage {
+                                    what,
+                                    reason: format!(
+                                        "config media type {cmt:?}{}",
+                                        m.artifact_type
+                                            .as_deref()
+                                            .map(|a| format!(", artifact type {a:?}"))
+                                            .unwrap_or_default()
+                                    ),
+                                });
+                            }
+                            let mut layers = Vec::new();
+                            for l in &m.layers {
+                                if !media::is_layer(&l.media_type) {
+                                    return Err(Error::UnsupportedMediaType {
+                                        what: format!("{what}: layer {}", l.digest),
+                                        media_type: l.media_type.clone(),
+                                    });
+                                }
+                                layers.push(LayerRef {
+                                    locator: Locator::Digest(l.digest.clone()),
+                                    media_type: l.media_type.clone(),
+                                    digest: Some(l.digest.clone()),
+                                    size: u64::try_from(l.size).ok(),
+                                });
+                            }
+                            let config_bytes = read_json_blob(src, &m.config)?;
+                            let id = m.config.digest.clone();
+                            break Image::assemble(
+                                source.clone(),
+                                cand.names.clone(),
+                                Some(desc.digest.clone()),
+                                Some(bytes),
+                                id,
+                                config_bytes,
+                                layers,
+                                Vec::new(),
+                            )?;
+                        }
+                    }
+                }
+            }
+        };
+        image.names.retain(|n| !n.is_empty());
+        Ok(image)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        source: Arc<dyn Source>,
+        names: Vec<String>,
+        manifest_digest: Option<Digest>,
+        manifest_bytes: Option<Vec<u8>>,
+        id: Digest,
+        config_bytes: Vec<u8>,
+        layers: Vec<LayerRef>,
+        ancestors: Vec<Digest>,
+    ) -> Result<Image> {
+        let what = format!("{}: config {id}", source.describe());
+        let config: Value = serde_json::from_slice(&config_bytes)
+            .map_err(|e| Error::malformed(&what, format!("invalid JSON: {e}")))?;
+        if !config.is_object() {
+            return Err(Error::malformed(&what, "config is not a JSON object"));
+        }
+        let rootfs = gojson::get(&config, "rootfs")
+            .filter(|v| v.is_object())
+            .ok_or_else(|| Error::malformed(&what, "invalid image JSON, no RootFS key"))?;
+        let diff_ids: Vec<Digest> = match gojson::get(rootfs, "diff_ids") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .ok_or_else(|| Error::malformed(&what, "rootfs.diff_ids holds a non-string"))
+                        .and_then(|s| {
+                            Digest::parse(s).map_err(|_| {
+                                Error::malformed(&what, format!("invalid diff ID {s:?}"))
+                            })
+                        })
+                })
+                .collect::<Result<_>>()?,
+            Some(_) => return Err(Error::malformed(&what, "rootfs.diff_ids is not an array")),
+        };
+        if diff_ids.len() != layers.len() {
+            return Err(Error::malformed(
+                &what,
+                format!(
+                    "config lists {} diff IDs but the image has {} layers",
+                    diff_ids.len(),
+                    layers.len()
+                ),
+            ));
+        }
+        let image = Image {
+            source,
+            names,
+            manifest_digest,
+            manifest_bytes,
+            id,
+            config_bytes,
+            layers: layers
+                .into_iter()
+                .zip(diff_ids)
+                .map(|(blob, diff_id)| ImageLayer { blob, diff_id })
+                .collect(),
+            config,
+            ancestors,
+        };
+        let history = image.history()?;
+        let non_empty = history.iter().filter(|h| !h.empty_layer).count();
+        if non_empty > image.layers.len() {
+            return Err(Error::malformed(
+                &what,
+                "too many non-empty layers in History section",
+            ));
+        }
+        Ok(image)
+    }
+
+    /// The source this image was read from.
+    pub fn source(&self) -> &dyn Source {
+        self.source.as_ref()
+    }
+
+    /// The config's `history`, oldest first.
+    pub fn history(&self) -> Result<Vec<HistoryEntry>> {
+        let what = || format!("{}: config {}", self.source.describe(), self.id);
+        let arr = match gojson::get(&self.config, "history") {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Array(a)) => a,
+            Some(_) => return Err(Error::malformed(what(), "history is not an array")),
+        };
+        arr.iter()
+            .map(|h| {
+                if !h.is_object() {
+                    return Err(Error::malformed(what(), "history entry is not an object"));
+                }
+                let s = |k: &str| -> Result<String> {
+                    match gojson::get(h, k) {
+                        None | Some(Value::Null) => Ok(String::new()),
+                        Some(Value::String(s)) => Ok(s.clone()),
+                        Some(_) => Err(Error::malformed(what(), format!("history {k} is not a string"))),
+                    }
+                };
+                let empty_layer = match gojson::get(h, "empty_layer") {
+                    None | Some(Value::Null) => false,
+                    Some(Value::Bool(b)) => *b,
+                    Some(_) => {
+                        return Err(Error::malformed(what(), "history empty_layer is not a boolean"));
+                    }
+                };
+                Ok(HistoryEntry {
+                    created: gojson::get_str(h, "created").map(str::to_string),
+                    created_by: s("created_by")?,
+                    comment: s("comment")?,
+                    author: s("author")?,
+                    empty_layer,
+                })
+            })
+            .collect()
+    }
+
+    /// Reads every layer once (in parallel), verifying digests and diff IDs, and returns
+    /// their facts, base first.
+    pub fn layer_stats(&self) -> Result<Vec<LayerStats>> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(self.layers.len().max(1));
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<std::sync::Mutex<Option<Result<LayerStats>>>> =
+            self.layers.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(l) = self.layers.get(i) else { break };
+                        let r = self.scan_layer(l);
+                        let failed = r.is_err();
+                        if let Ok(mut slot) = results[i].lock() {
+                            *slot = Some(r);
+                        }
+                        if failed {
+                            // Stop handing out work: one error is enough.
+                            next.store(usize::MAX / 2, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        let mut out = Vec::with_capacity(self.layers.len());
+        let mut first_err = None;
+        for slot in results {
+            match slot.into_inner().ok().flatten() {
+                Some(Ok(s)) => out.push(s),
+                Some(Err(e)) => {
+                    if first_err.is_none() {
+                        first_err = Some(e);
+                    }
+                }
+                None => {}
+            }
+        }
+        match first_err {
+            Some(e) => Err(e),
+            None if out.len() == self.layers.len() => Ok(out),
+            None => Err(Error::malformed(self.source.describe(), "layer scan incomplete")),
+        }
+    }
+
+    fn scan_layer(&self, l: &ImageLayer) -> Result<LayerStats> {
+        let what = match &l.blob.locator {
+            Locator::Digest(d) => format!("{}: layer {d}", self.source.describe()),
+            Locator::Path(p) => format!("{}: layer {p}", self.source.describe()),
+        };
+        let m = self.source.open(&l.blob.locator)?;
+        let reader: Box<dyn Read + Send> = m.reader;
+        layer::scan(
+            &what,
+            reader,
+            &layer::Expect {
+                digest: l.blob.digest.as_ref(),
+                size: l.blob.size,
+                diff_id: Some(&l.diff_id),
+            },
+        )
+    }
+}
+
+fn ancestors_in(src: &dyn Source, candidates: &[Candidate], parent: &str) -> Vec<Digest> {
+    // Map each legacy entry's config ID to its Parent, reading only small config members.
+    let mut ids: Vec<(Digest, Option<String>)> = Vec::new();
+    for c in candidates {
+        if let Root::Legacy { config, parent, .. } = &c.root {
+            let Ok(m) = src.open(&Locator::Path(config.clone())) else {
+                continue;
+            };
+            let Ok(bytes) = read_member_capped(m, config, MAX_JSON) else {
+                continue;
+            };
+            ids.push((Digest::sha256_of(&bytes), parent.clone()));
+        }
+    }
+    let mut out = Vec::new();
+    let mut next = Some(parent.to_string());
+    while let Some(p) = next.take() {
+        let Some((id, pp)) = ids.iter().find(|(id, _)| id.to_string() == p) else {
+            break;
+        };
+        if out.contains(id) {
+            break;
+        }
+        out.push(id.clone());
+        next = pp.clone();
+    }
+    out
+}

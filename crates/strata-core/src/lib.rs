@@ -1,0 +1,33 @@
+//! strata's image model and the file-based image sources.
+//!
+//! An image is an ordered stack of layers plus a config. Every source (docker-archive, OCI
+//! layout, and later the registry and the local store) implements the small [`source::Source`]
+//! trait; [`image::Image::open`] does the rest once: index → platform → manifest → config,
+//! with every blob capped and verified.
+//!
+//! ```no_run
+//! use strata_core::location::Location;
+//! use strata_core::image::Image;
+//! let loc = Location::parse("docker-archive:examples/sample.tar").expect("a file location");
+//! let (source, selector) = loc.open()?;
+//! let image = Image::open(source, &selector, None)?;
+//! println!("{}", image.id);
+//! # Ok::<(), strata_core::Error>(())
+//! ```
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod archive;
+pub mod digest;
+pub mod error;
+pub mod files;
+pub mod gojson;
+pub mod image;
+pub mod layer;
+pub mod layout;
+pub mod location;
+pub mod manifest;
+pub mod reference;
+pub mod source;
+
+pub use error::{Error, ErrorKind, Result};

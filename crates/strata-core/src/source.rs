@@ -1,0 +1,66 @@
+//! The one trait every image source implements, and the small types it speaks in.
+
+use crate::digest::Digest;
+use crate::error::Result;
+use crate::files::Member;
+use crate::manifest::Descriptor;
+
+/// Where a blob lives inside a source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Locator {
+    /// Content-addressed (OCI layouts, registries, the store).
+    Digest(Digest),
+    /// Addressed by member path (legacy `docker save` archives).
+    Path(String),
+}
+
+/// One layer as a source describes it, before any byte is read.
+#[derive(Debug, Clone)]
+pub struct LayerRef {
+    /// Where its bytes are.
+    pub locator: Locator,
+    /// Media type (declared, or implied by the archive format).
+    pub media_type: String,
+    /// Digest of the stored bytes, when the source names it (then it is verified).
+    pub digest: Option<Digest>,
+    /// Size of the stored bytes, when known.
+    pub size: Option<u64>,
+}
+
+/// What an image entry in a source starts from.
+#[derive(Debug, Clone)]
+pub enum Root {
+    /// A manifest or index blob.
+    Manifest(Descriptor),
+    /// An image with no manifest (the legacy `docker save` layout): config and layer members.
+    Legacy {
+        /// Member holding the config JSON.
+        config: String,
+        /// Layer members, base first.
+        layers: Vec<LayerRef>,
+        /// `Parent` from `manifest.json`, when present.
+        parent: Option<String>,
+    },
+}
+
+/// One image (or index) a source holds.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Names the source gives it (`RepoTags` of a docker archive, ref names of an OCI layout).
+    pub names: Vec<String>,
+    /// The OCI layout's `org.opencontainers.image.ref.name`, when there is one.
+    pub ref_name: Option<String>,
+    /// Where to start reading it.
+    pub root: Root,
+}
+
+/// A place images are read from. Implementations only list entries and hand out raw bytes;
+/// parsing, verification and platform choice happen once, in [`crate::image`].
+pub trait Source: Send + Sync {
+    /// Human-readable location used in every error (`docker-archive:app.tar`).
+    fn describe(&self) -> String;
+    /// The images (or indexes) the source holds, in its own order.
+    fn candidates(&self) -> Result<Vec<Candidate>>;
+    /// Opens a blob's raw, unverified bytes.
+    fn open(&self, locator: &Locator) -> Result<Member>;
+}
