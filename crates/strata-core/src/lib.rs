@@ -28,6 +28,7 @@ pub mod layout;
 pub mod location;
 pub mod manifest;
 pub mod reference;
+pub mod report;
 pub mod source;
 
 pub use error::{Error, ErrorKind, Result};

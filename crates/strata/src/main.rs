@@ -1,1 +1,52 @@
-fn main() {}
+//! `strata`: Docker's image commands without Docker. This binary only parses arguments,
+//! calls the library and prints; see ARCHITECTURE.md.
+
+mod commands;
+mod output;
+mod tdata;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Docker's image subsystem without Docker.
+#[derive(Parser)]
+#[command(name = "strata", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Display detailed information on one or more images (as `docker image inspect`).
+    Inspect(commands::inspect::Args),
+    /// Show the history of an image (as `docker history`).
+    History(commands::history::Args),
+    /// List an image's layers with digests, sizes and the step that made each.
+    Layers(commands::layers::Args),
+    /// `docker image …` spelling of the image commands.
+    #[command(subcommand)]
+    Image(ImageCommand),
+}
+
+#[derive(Subcommand)]
+enum ImageCommand {
+    /// Display detailed information on one or more images.
+    Inspect(commands::inspect::Args),
+    /// Show the history of an image.
+    History(commands::history::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect(a) | Command::Image(ImageCommand::Inspect(a)) => commands::inspect::run(a),
+        Command::History(a) | Command::Image(ImageCommand::History(a)) => commands::history::run(a),
+        Command::Layers(a) => commands::layers::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => output::fail(&e),
+    }
+}

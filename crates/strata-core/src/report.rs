@@ -1,0 +1,118 @@
+//! What Docker knows about an image after `docker load`, derived once from an opened
+//! [`Image`]: sorted tags, parent, layer facts and Docker's size.
+
+use std::sync::Arc;
+
+use crate::digest::Digest;
+use crate::error::Result;
+use crate::image::{HistoryEntry, Image, Selector};
+use crate::layer::LayerStats;
+use crate::manifest::Platform;
+use crate::reference::Reference;
+use crate::source::Source;
+
+/// Facts about one image, as the daemon would hold them after loading it.
+pub struct ImageReport {
+    /// The opened image.
+    pub image: Image,
+    /// `RepoTags` in Docker's order and familiar form.
+    pub repo_tags: Vec<String>,
+    /// Per-layer facts, base first.
+    pub layers: Vec<LayerStats>,
+    /// The config's history, oldest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// Docker's `RepoTags` order: by fully qualified reference bytes, shown familiar, no duplicates.
+pub fn sort_repo_tags(names: &[String]) -> Vec<String> {
+    let mut refs: Vec<(String, String)> = names
+        .iter()
+        .filter_map(|n| Reference::parse(n).ok())
+        .map(|r| {
+            let r = r.with_default_tag();
+            (r.to_string(), r.familiar())
+        })
+        .collect();
+    refs.sort();
+    refs.dedup();
+    refs.into_iter().map(|(_, f)| f).collect()
+}
+
+impl ImageReport {
+    /// Builds the report, reading every layer once.
+    pub fn build(image: Image) -> Result<ImageReport> {
+        let layers = image.layer_stats()?;
+        let history = image.history()?;
+        Ok(ImageReport {
+            repo_tags: sort_repo_tags(&image.names),
+            image,
+            layers,
+            history,
+        })
+    }
+
+    /// Docker's `Size`: the sum of the layers' overlay2 sizes.
+    pub fn size(&self) -> u64 {
+        self.layers.iter().map(|l| l.docker_size).sum()
+    }
+
+    /// Parent image ID, or empty when the source does not hold the parent.
+    pub fn parent(&self) -> String {
+        self.image
+            .ancestors
+            .first()
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    }
+
+    /// IDs for history rows, newest first: the image, then ancestors the source holds.
+    pub fn history_ids(&self) -> Vec<String> {
+        std::iter::once(&self.image.id)
+            .chain(self.image.ancestors.iter())
+            .map(Digest::to_string)
+            .collect()
+    }
+}
+
+/// Another image of the same source whose diff-ID chain is a proper prefix of this one's.
+#[derive(Debug, Clone)]
+pub struct Base {
+    /// How to call it: its first tag, or its short ID.
+    pub name: String,
+    /// Its image ID.
+    pub id: Digest,
+    /// How many layers it contributes.
+    pub layers: usize,
+}
+
+/// Finds the longest base among the other images of `source`.
+pub fn find_base(source: Arc<dyn Source>, image: &Image, platform: Option<&Platform>) -> Option<Base> {
+    let candidates = source.candidates().ok()?;
+    let mine: Vec<&Digest> = image.layers.iter().map(|l| &l.diff_id).collect();
+    let mut best: Option<Base> = None;
+    for i in 0..candidates.len() {
+        let Ok(other) = Image::open(source.clone(), &Selector::Index(i), platform) else {
+            continue;
+        };
+        if other.id == image.id {
+            continue;
+        }
+        let theirs: Vec<&Digest> = other.layers.iter().map(|l| &l.diff_id).collect();
+        if theirs.is_empty() || theirs.len() >= mine.len() || mine[..theirs.len()] != theirs[..] {
+            continue;
+        }
+        if best.as_ref().is_some_and(|b| b.layers >= theirs.len()) {
+            continue;
+        }
+        let name = sort_repo_tags(&other.names)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| other.id.short().to_string());
+        best = Some(Base {
+            name,
+            id: other.id.clone(),
+            layers: theirs.len(),
+        });
+    }
+    best
+}

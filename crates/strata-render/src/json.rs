@@ -1,0 +1,126 @@
+//! JSON text exactly as Go's `encoding/json` writes it.
+//!
+//! The daemon encodes with HTML escaping off (`<`, `>`, `&` as they are) but always escapes
+//! U+2028/U+2029; Go 1.19 (the daemon's) writes `\b` and `\f` as `\u0008` and `\u000c`.
+//! `json.Marshal` (the CLI's row `MarshalJSON`) escapes `<`, `>`, `&` as `\u003c`... The
+//! docker CLI re-indents the daemon's bytes with `json.Indent(…, "", "    ")`.
+
+use serde_json::Value;
+
+/// Options for [`encode`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// Escape `<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026` (Go's default `json.Marshal`).
+    pub escape_html: bool,
+    /// Indent with this many spaces per level (`None`: compact).
+    pub indent: Option<usize>,
+}
+
+/// Writes `s` as a Go JSON string literal.
+pub fn write_string(out: &mut String, s: &str, escape_html: bool) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' if escape_html => {
+                out.push_str(&format!("\\u00{:02x}", c as u32));
+            }
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u00{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Encodes a value (object key order as stored) in Go's style.
+pub fn encode(v: &Value, style: Style) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v, style, 0);
+    out
+}
+
+fn newline(out: &mut String, style: Style, depth: usize) {
+    if let Some(n) = style.indent {
+        out.push('\n');
+        for _ in 0..n * depth {
+            out.push(' ');
+        }
+    }
+}
+
+fn write_value(out: &mut String, v: &Value, style: Style, depth: usize) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_string(out, s, style.escape_html),
+        Value::Array(a) => {
+            if a.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, style, depth + 1);
+                write_value(out, x, style, depth + 1);
+            }
+            newline(out, style, depth);
+            out.push(']');
+        }
+        Value::Object(o) => {
+            if o.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push('{');
+            for (i, (k, x)) in o.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, style, depth + 1);
+                write_string(out, k, style.escape_html);
+                out.push(':');
+                if style.indent.is_some() {
+                    out.push(' ');
+                }
+                write_value(out, x, style, depth + 1);
+            }
+            newline(out, style, depth);
+            out.push('}');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_matches_go() {
+        let mut s = String::new();
+        write_string(&mut s, "<a&b>\u{2028}\u{8}\u{c}\u{1}é漢\"\\\n", false);
+        assert_eq!(s, r#""<a&b>\u2028\u0008\u000c\u0001é漢\"\\\n""#);
+        let mut s = String::new();
+        write_string(&mut s, "<missing>&", true);
+        assert_eq!(s, r#""\u003cmissing\u003e\u0026""#);
+    }
+
+    #[test]
+    fn indent_like_json_indent() {
+        let v: Value = serde_json::from_str(r#"{"a":[],"b":{},"c":[1,{"d":null}]}"#).expect("json");
+        let got = encode(&v, Style { escape_html: false, indent: Some(4) });
+        assert_eq!(
+            got,
+            "{\n    \"a\": [],\n    \"b\": {},\n    \"c\": [\n        1,\n        {\n            \"d\": null\n        }\n    ]\n}"
+        );
+    }
+}

@@ -1,0 +1,94 @@
+//! `strata inspect`: `docker image inspect`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use strata_core::report::ImageReport;
+use strata_render::inspect::{InspectFacts, inspect_value, render_default, strata_graph_driver};
+use strata_render::template::Template;
+
+use crate::output::{Exit, error_line, print};
+
+/// Options of `inspect`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Format the output using the given Go template.
+    #[arg(short = 'f', long)]
+    format: Option<String>,
+    /// Choose this platform from a multi-platform image (os/arch[/variant]).
+    #[arg(long)]
+    platform: Option<String>,
+    /// Images: docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF].
+    #[arg(required = true, value_name = "IMAGE")]
+    images: Vec<String>,
+}
+
+fn inspect_one(name: &str, platform: Option<&str>) -> Result<serde_json::Value> {
+    let (_, image) = super::open_image(name, platform)?;
+    let report = ImageReport::build(image)?;
+    let facts = InspectFacts {
+        id: report.image.id.to_string(),
+        repo_tags: report.repo_tags.clone(),
+        repo_digests: Vec::new(),
+        parent: report.parent(),
+        size: report.size(),
+        last_tag_time: "0001-01-01T00:00:00Z".to_string(),
+        graph_driver: strata_graph_driver(),
+    };
+    Ok(inspect_value(&report.image.config, &facts))
+}
+
+/// Runs `inspect`.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let template = match args.format.as_deref() {
+        None | Some("") => None,
+        Some(f) => Some(Template::parse(f).map_err(|e| Exit {
+            code: 64,
+            message: format!("template parsing error: {e}"),
+        })?),
+    };
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for name in &args.images {
+        match inspect_one(name, args.platform.as_deref()) {
+            Ok(v) => found.push(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    match &template {
+        None => print(&render_default(&found)),
+        Some(t) => {
+            let mut out = String::new();
+            for v in &found {
+                let typed = crate::tdata::inspect_data(v);
+                let mut one = String::new();
+                if t.execute(&typed, &mut one).is_err() {
+                    // docker falls back to the raw JSON as a map when the typed value fails.
+                    one.clear();
+                    let raw = crate::tdata::raw_data(v);
+                    if let Err(e) = t.execute(&raw, &mut one) {
+                        print(&out);
+                        return Err(Exit {
+                            code: 1,
+                            message: format!("template: {e}"),
+                        }
+                        .into());
+                    }
+                }
+                out.push_str(&one);
+                out.push('\n');
+            }
+            print(&out);
+        }
+    }
+    if errors.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for e in &errors {
+        match e.downcast_ref::<Exit>() {
+            Some(x) => error_line(&x.message),
+            None => error_line(&format!("Error: {e:#}")),
+        }
+    }
+    Ok(ExitCode::from(1))
+}

@@ -1,0 +1,72 @@
+//! Writing to stdout/stderr: data on stdout, one-line errors on stderr, BrokenPipe is success,
+//! untrusted text sanitised when stdout is a terminal.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// An error that chooses its own exit code (Docker uses 64 for template parse errors).
+#[derive(Debug)]
+pub struct Exit {
+    /// The exit code.
+    pub code: u8,
+    /// The one-line message.
+    pub message: String,
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for Exit {}
+
+/// Replaces terminal control characters (C0 but tab/newline, DEL, C1, bidi overrides) so an
+/// image cannot drive the user's terminal. Only applied when stdout is a terminal.
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if (c as u32) < 0x20 || c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) => '\u{fffd}',
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Prints to stdout; a closed pipe ends the program quietly with success.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let data = if std::io::stdout().is_terminal() {
+        sanitize(text)
+    } else {
+        text.to_string()
+    };
+    if let Err(e) = out.write_all(data.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("Error: writing output: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// One line on stderr.
+pub fn error_line(msg: &str) {
+    let one_line = msg.replace('\n', " ");
+    eprintln!("{}", sanitize(&one_line));
+}
+
+/// Reports an error and picks the exit code.
+pub fn fail(e: &anyhow::Error) -> ExitCode {
+    if let Some(x) = e.downcast_ref::<Exit>() {
+        error_line(&x.message);
+        return ExitCode::from(x.code);
+    }
+    if let Some(strata_core::Error::InvalidReference(_)) = e.downcast_ref::<strata_core::Error>() {
+        error_line(&e.to_string());
+        return ExitCode::from(1);
+    }
+    let msg = format!("{e:#}");
+    error_line(&format!("Error: {msg}"));
+    ExitCode::from(1)
+}

@@ -1,0 +1,284 @@
+//! The hostile corpus (issue "Foundation" §6): each malformed or malicious image must give a
+//! one-line error naming the file or digest, a non-zero exit that is not a panic, and bounded
+//! memory. The corpus is generated here, in a temp dir.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+fn strata() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+}
+
+fn sha(b: &[u8]) -> String {
+    format!("sha256:{}", hex(&Sha256::digest(b)))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A layer tar from (name, kind, payload) entries; kind: f=file, d=dir, s=symlink, h=hardlink.
+fn layer(entries: &[(&str, char, &str)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, kind, payload) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_mtime(0);
+        match kind {
+            'd' => {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_size(0);
+                b.append_data(&mut h, name, &[][..]).expect("dir");
+            }
+            's' | 'h' => {
+                h.set_entry_type(if *kind == 's' {
+                    tar::EntryType::Symlink
+                } else {
+                    tar::EntryType::Link
+                });
+                h.set_size(0);
+                // Bypass the builder's path checks: hostile names must reach the file as-is.
+                raw_name(&mut h, name);
+                h.set_link_name_literal(payload).expect("link");
+                h.set_cksum();
+                b.append(&h, &[][..]).expect("link");
+            }
+            _ => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_size(payload.len() as u64);
+                raw_name(&mut h, name);
+                h.set_cksum();
+                b.append(&h, payload.as_bytes()).expect("file");
+            }
+        }
+    }
+    b.into_inner().expect("tar")
+}
+
+fn raw_name(h: &mut tar::Header, name: &str) {
+    let gnu = h.as_gnu_mut().expect("gnu header");
+    gnu.name = [0; 100];
+    gnu.name[..name.len()].copy_from_slice(name.as_bytes());
+}
+
+fn config_for(diff_ids: &[String]) -> Value {
+    json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {"Env": ["A=1"]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": diff_ids.iter().map(|_| json!({"created_by": "x"})).collect::<Vec<_>>(),
+    })
+}
+
+/// A legacy docker-archive. `tweak` may edit the manifest entry before writing.
+fn legacy(dir: &Path, name: &str, layers: &[Vec<u8>], tweak: impl Fn(&mut Value, &mut Value)) -> PathBuf {
+    let diff_ids: Vec<String> = layers.iter().map(|l| sha(l)).collect();
+    let mut config = config_for(&diff_ids);
+    let mut entry = json!({"Config": "", "RepoTags": ["hostile/x:1"], "Layers": []});
+    let layer_names: Vec<String> = (0..layers.len()).map(|i| format!("l{i}/layer.tar")).collect();
+    entry["Layers"] = json!(layer_names);
+    tweak(&mut config, &mut entry);
+    let cfg = serde_json::to_vec(&config).expect("json");
+    if entry["Config"] == "" {
+        entry["Config"] = json!(format!("{}.json", &sha(&cfg)[7..]));
+    }
+    let mut b = tar::Builder::new(Vec::new());
+    let mut add = |path: &str, data: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(data.len() as u64);
+        h.set_cksum();
+        b.append_data(&mut h, path, data).expect("append");
+    };
+    for (i, l) in layers.iter().enumerate() {
+        add(&format!("l{i}/layer.tar"), l);
+    }
+    add(entry["Config"].as_str().unwrap_or("c.json"), &cfg);
+    add("manifest.json", &serde_json::to_vec(&json!([entry])).expect("json"));
+    let path = dir.join(name);
+    std::fs::write(&path, b.into_inner().expect("tar")).expect("write");
+    path
+}
+
+/// An OCI layout directory with one image; `layer_blobs` are stored as given with `media`.
+fn oci(dir: &Path, name: &str, layer_blobs: &[(Vec<u8>, String, &str)], config: Option<Value>, config_media: &str) -> PathBuf {
+    let root = dir.join(name);
+    let blobs = root.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).expect("mkdir");
+    let put = |b: &[u8]| -> String {
+        let d = sha(b);
+        std::fs::write(blobs.join(&d[7..]), b).expect("blob");
+        d
+    };
+    let diff_ids: Vec<String> = layer_blobs.iter().map(|(_, d, _)| d.clone()).collect();
+    let cfg = serde_json::to_vec(&config.unwrap_or_else(|| config_for(&diff_ids))).expect("json");
+    let cfg_d = put(&cfg);
+    let layers: Vec<Value> = layer_blobs
+        .iter()
+        .map(|(b, _, media)| json!({"mediaType": media, "digest": put(b), "size": b.len()}))
+        .collect();
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": config_media, "digest": cfg_d, "size": cfg.len()},
+        "layers": layers,
+    }))
+    .expect("json");
+    let md = put(&manifest);
+    std::fs::write(root.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).expect("w");
+    std::fs::write(
+        root.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": manifest.len(),
+             "annotations": {"org.opencontainers.image.ref.name": "1"}}]}))
+        .expect("json"),
+    )
+    .expect("w");
+    root
+}
+
+fn gzip(b: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(b).expect("gz");
+    e.finish().expect("gz")
+}
+
+struct Case {
+    name: &'static str,
+    location: String,
+    /// Text the error line must contain (the file, digest or reason).
+    expect: Vec<String>,
+}
+
+fn check(case: &Case, limit_mem: bool) -> Result<(), String> {
+    let out = if limit_mem {
+        // Bounded memory: 512 MiB of address space is far less than the bomb expands to.
+        Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 524288; exec '{}' inspect '{}'",
+                env!("CARGO_BIN_EXE_strata"),
+                case.location
+            ))
+            .output()
+    } else {
+        strata().arg("inspect").arg(&case.location).output()
+    }
+    .map_err(|e| format!("{}: spawn: {e}", case.name))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let code = out.status.code();
+    if code != Some(1) {
+        return Err(format!("{}: exit {code:?} (want 1), stderr: {stderr}", case.name));
+    }
+    if stderr.contains("panicked") || stderr.trim().lines().count() != 1 {
+        return Err(format!("{}: want exactly one error line, got: {stderr:?}", case.name));
+    }
+    for e in &case.expect {
+        if !stderr.contains(e.as_str()) {
+            return Err(format!("{}: error line lacks {e:?}: {stderr:?}", case.name));
+        }
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if stdout != "[]\n" {
+        return Err(format!("{}: stdout should be Docker's empty `[]`, got {stdout:?}", case.name));
+    }
+    Ok(())
+}
+
+#[test]
+fn hostile_corpus_gives_one_line_errors() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let good = layer(&[("etc/", 'd', ""), ("etc/hi", 'f', "hi\n")]);
+    let s = |x: &str| x.to_string();
+    let mut cases = Vec::new();
+
+    let p = legacy(d, "dotdot-entry.tar", &[layer(&[("../evil", 'f', "x")])], |_, _| {});
+    cases.push(Case { name: "layer entry with ..", location: format!("docker-archive:{}", p.display()), expect: vec![s("../evil"), s("l0/layer.tar")] });
+    let p = legacy(d, "abs-entry.tar", &[layer(&[("/etc/evil", 'f', "x")])], |_, _| {});
+    cases.push(Case { name: "absolute layer entry", location: format!("docker-archive:{}", p.display()), expect: vec![s("/etc/evil"), s("absolute")] });
+    let p = legacy(d, "symlink-escape.tar", &[layer(&[("a/", 'd', ""), ("a/l", 's', "../../../etc/shadow")])], |_, _| {});
+    cases.push(Case { name: "symlink escape", location: format!("docker-archive:{}", p.display()), expect: vec![s("a/l"), s("outside")] });
+    let p = legacy(d, "hardlink-escape.tar", &[layer(&[("h", 'h', "../../etc/passwd")])], |_, _| {});
+    cases.push(Case { name: "hardlink escape", location: format!("docker-archive:{}", p.display()), expect: vec![s("\"h\""), s("outside")] });
+    let p = legacy(d, "manifest-dotdot.tar", &[good.clone()], |_, e| e["Layers"] = json!(["../../etc/passwd"]));
+    cases.push(Case { name: "manifest names ..", location: format!("docker-archive:{}", p.display()), expect: vec![s("../../etc/passwd")] });
+    let p = legacy(d, "manifest-abs.tar", &[good.clone()], |_, e| e["Layers"] = json!(["/etc/passwd"]));
+    cases.push(Case { name: "manifest names absolute", location: format!("docker-archive:{}", p.display()), expect: vec![s("/etc/passwd")] });
+    let p = legacy(d, "manifest-absent.tar", &[good.clone()], |_, e| e["Layers"] = json!(["nothere/layer.tar"]));
+    cases.push(Case { name: "manifest names absent file", location: format!("docker-archive:{}", p.display()), expect: vec![s("nothere/layer.tar"), s("not found")] });
+    let p = legacy(d, "diffid-mismatch.tar", &[good.clone()], |c, _| c["rootfs"]["diff_ids"] = json!([sha(b"other")]));
+    cases.push(Case { name: "diff ID mismatch", location: format!("docker-archive:{}", p.display()), expect: vec![sha(b"other"), sha(&good)] });
+    let p = legacy(d, "config-digest-mismatch.tar", &[good.clone()], |_, e| e["Config"] = json!(format!("blobs/sha256/{}", &sha(b"x")[7..])));
+    cases.push(Case { name: "config digest mismatch", location: format!("docker-archive:{}", p.display()), expect: vec![sha(b"x")] });
+
+    // Truncated archive: cut the good archive in the middle of its layer.
+    let whole = std::fs::read(legacy(d, "whole.tar", &[layer(&[("f", 'f', &"y".repeat(5000))])], |_, _| {})).expect("read");
+    let cut = d.join("truncated.tar");
+    std::fs::write(&cut, &whole[..whole.len() / 2]).expect("w");
+    cases.push(Case { name: "truncated tar", location: format!("docker-archive:{}", cut.display()), expect: vec![s("truncated.tar")] });
+
+    // Truncated gzip and zstd layers in an OCI layout.
+    let big = layer(&[("f", 'f', &"z".repeat(200_000))]);
+    let gz = gzip(&big);
+    let p = oci(d, "trunc-gzip", &[(gz[..gz.len() / 2].to_vec(), sha(&big), "application/vnd.oci.image.layer.v1.tar+gzip")], None, "application/vnd.oci.image.config.v1+json");
+    cases.push(Case { name: "truncated gzip layer", location: format!("oci:{}", p.display()), expect: vec![s("layer sha256:")] });
+    let zs = zstd::encode_all(&big[..], 3).expect("zstd");
+    let p = oci(d, "trunc-zstd", &[(zs[..zs.len() / 2].to_vec(), sha(&big), "application/vnd.oci.image.layer.v1.tar+zstd")], None, "application/vnd.oci.image.config.v1+json");
+    cases.push(Case { name: "truncated zstd layer", location: format!("oci:{}", p.display()), expect: vec![s("layer sha256:")] });
+    // Wrong bytes under a blob name.
+    let blob_path = p.join("blobs/sha256");
+    let _ = blob_path;
+
+    // Unknown layer media type; an OCI artifact; oversized config JSON; malformed JSON.
+    let p = oci(d, "unknown-media", &[(good.clone(), sha(&good), "application/x-mystery")], None, "application/vnd.oci.image.config.v1+json");
+    cases.push(Case { name: "unknown media type", location: format!("oci:{}", p.display()), expect: vec![s("application/x-mystery")] });
+    let p = oci(d, "artifact", &[], Some(json!({})), "application/vnd.cncf.helm.config.v1+json");
+    cases.push(Case { name: "OCI artifact", location: format!("oci:{}", p.display()), expect: vec![s("not a container image"), s("helm")] });
+    let huge = json!({"rootfs": {"type": "layers", "diff_ids": []}, "pad": "x".repeat(5 << 20)});
+    let p = oci(d, "huge-config", &[], Some(huge), "application/vnd.oci.image.config.v1+json");
+    cases.push(Case { name: "config over 4 MiB", location: format!("oci:{}", p.display()), expect: vec![s("limit")] });
+    let p = legacy(d, "bad-json.tar", &[good.clone()], |_, _| {});
+    let mut bytes = std::fs::read(&p).expect("read");
+    if let Some(pos) = bytes.windows(9).position(|w| w == b"\"Layers\":") {
+        bytes[pos] = b'{';
+    }
+    std::fs::write(&p, &bytes).expect("w");
+    cases.push(Case { name: "malformed manifest.json", location: format!("docker-archive:{}", p.display()), expect: vec![s("manifest.json"), s("invalid JSON")] });
+
+    // Empty file, and a file that is not a tar.
+    let empty = d.join("empty.tar");
+    std::fs::write(&empty, b"").expect("w");
+    cases.push(Case { name: "empty file", location: format!("docker-archive:{}", empty.display()), expect: vec![s("empty.tar"), s("empty")] });
+    let junk = d.join("junk.tar");
+    std::fs::write(&junk, b"this is not an archive at all").expect("w");
+    cases.push(Case { name: "not a tar", location: format!("docker-archive:{}", junk.display()), expect: vec![s("junk.tar")] });
+
+    let mut failures: Vec<String> = cases.iter().filter_map(|c| check(c, false).err()).collect();
+
+    // gzip bomb: 300 MiB of zeros compress to ~300 KB (over 1000:1).
+    let zeros = vec![0u8; 300 << 20];
+    let bomb = gzip(&zeros);
+    drop(zeros);
+    let p = oci(d, "bomb", &[(bomb, sha(b"never"), "application/vnd.oci.image.layer.v1.tar+gzip")], None, "application/vnd.oci.image.config.v1+json");
+    let bomb_case = Case { name: "gzip bomb", location: format!("oci:{}", p.display()), expect: vec![s("layer sha256:"), s("decompression bomb")] };
+    if let Err(e) = check(&bomb_case, true) {
+        failures.push(e);
+    }
+    assert!(failures.is_empty(), "hostile cases failed:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn nothing_is_written_next_to_the_archive() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let p = legacy(tmp.path(), "evil.tar", &[layer(&[("../escape", 'f', "x")])], |_, _| {});
+    let _ = strata().arg("inspect").arg(format!("docker-archive:{}", p.display())).output();
+    let names: Vec<_> = std::fs::read_dir(tmp.path()).expect("ls").flatten().map(|e| e.file_name()).collect();
+    assert_eq!(names.len(), 1, "strata wrote files: {names:?}");
+    assert!(!tmp.path().parent().map(|p| p.join("escape").exists()).unwrap_or(false));
+}

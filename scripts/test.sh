@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need first (apt packages: docker.io,
+# docker-registry, skopeo, umoci, busybox-static) when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --no-fail-fast "$@"
+    # nextest does not run doctests
+    cargo test --workspace --doc -q
+else
+    cargo test --workspace --no-fail-fast "$@"
+fi
