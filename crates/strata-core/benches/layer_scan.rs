@@ -12,7 +12,9 @@ fn main() {
         h.set_size(data.len() as u64);
         h.set_mode(0o644);
         h.set_cksum();
-        if b.append_data(&mut h, format!("d{}/f{i}", i % 64), &data[..]).is_err() {
+        if b.append_data(&mut h, format!("d{}/f{i}", i % 64), &data[..])
+            .is_err()
+        {
             return;
         }
     }

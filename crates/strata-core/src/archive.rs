@@ -118,12 +118,16 @@ impl Source for DockerArchive {
             for l in &e.layers {
                 crate::files::clean_member_path(&what, l)?;
                 let digest = digest_from_blob_path(l);
-                let size = self.files.open(l).map(|m| m.size).map_err(|err| match err {
-                    Error::NotFound { .. } => Error::NotFound {
-                        what: format!("{what}: layer {l:?}"),
-                    },
-                    other => other,
-                })?;
+                let size = self
+                    .files
+                    .open(l)
+                    .map(|m| m.size)
+                    .map_err(|err| match err {
+                        Error::NotFound { .. } => Error::NotFound {
+                            what: format!("{what}: layer {l:?}"),
+                        },
+                        other => other,
+                    })?;
                 layers.push(LayerRef {
                     locator: Locator::Path(l.clone()),
                     media_type: if digest.is_some() {

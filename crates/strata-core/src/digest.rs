@@ -49,7 +49,9 @@ impl Digest {
             _ => return Err(bad("unsupported digest algorithm")),
         };
         if hex.len() != algorithm.hex_len()
-            || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            || !hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         {
             return Err(bad("invalid hex encoding"));
         }
@@ -163,7 +165,10 @@ impl<R: Read> HashingReader<R> {
     /// Reads what is left to EOF (so trailing padding is hashed) and returns the digest and size.
     pub fn finish(mut self) -> io::Result<(Digest, u64)> {
         io::copy(&mut self, &mut io::sink())?;
-        let h = self.hasher.take().unwrap_or_else(|| Hasher::new(Algorithm::Sha256));
+        let h = self
+            .hasher
+            .take()
+            .unwrap_or_else(|| Hasher::new(Algorithm::Sha256));
         Ok((h.finish(), self.count))
     }
 }

@@ -20,6 +20,26 @@ pub struct Member {
     pub reader: Box<dyn ReadSeek + Send>,
     /// Its size in bytes.
     pub size: u64,
+    /// Identifies these exact bytes on disk (file, inode, size, mtime, ctime, offset) for the
+    /// layer-facts cache; `None` when the bytes cannot be identified cheaply.
+    pub identity: Option<String>,
+}
+
+/// A string that changes whenever the file's content may have changed: device, inode, size,
+/// modification and status-change times (ctime cannot be set back by unprivileged users).
+pub fn file_identity(path: &Path, meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "{}|{}|{}|{}|{}.{}|{}.{}",
+        path.display(),
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec()
+    )
 }
 
 /// Read + Seek, as one object-safe trait.
@@ -111,11 +131,15 @@ impl Files for DirFiles {
         let f = File::open(&p).map_err(|e| Error::io(&p, e))?;
         let meta = f.metadata().map_err(|e| Error::io(&p, e))?;
         if !meta.is_file() {
-            return Err(Error::malformed(p.display().to_string(), "not a regular file"));
+            return Err(Error::malformed(
+                p.display().to_string(),
+                "not a regular file",
+            ));
         }
         Ok(Member {
             reader: Box::new(f),
             size: meta.len(),
+            identity: Some(file_identity(&p, &meta)),
         })
     }
     fn exists(&self, path: &str) -> bool {
@@ -136,6 +160,7 @@ pub struct TarFiles {
     file: Arc<File>,
     entries: HashMap<String, Entry>,
     label: String,
+    identity: Option<String>,
     // Keeps a decompressed copy alive for as long as the index is used.
     _temp: Option<tempfile::NamedTempFile>,
 }
@@ -144,7 +169,12 @@ impl TarFiles {
     /// Opens and indexes a tar file (plain, gzip or zstd compressed as a whole).
     pub fn open(path: &Path, label: String) -> Result<TarFiles> {
         let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
-        if f.metadata().map_err(|e| Error::io(path, e))?.is_dir() {
+        let meta = f.metadata().map_err(|e| Error::io(path, e))?;
+        let identity = path
+            .canonicalize()
+            .ok()
+            .map(|abs| file_identity(&abs, &meta));
+        if meta.is_dir() {
             return Err(Error::InvalidInput(format!(
                 "{}: is a directory, not an archive",
                 path.display()
@@ -160,8 +190,8 @@ impl TarFiles {
         let (file, temp) = if compression == crate::layer::Compression::None {
             (f, None)
         } else {
-            let mut tmp = tempfile::NamedTempFile::new()
-                .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+            let mut tmp =
+                tempfile::NamedTempFile::new().map_err(|e| Error::io(std::env::temp_dir(), e))?;
             let mut dec = compression
                 .decoder(Box::new(io::BufReader::with_capacity(1 << 18, f)))
                 .map_err(|e| Error::Read {
@@ -190,6 +220,7 @@ impl TarFiles {
             file: Arc::new(file),
             entries,
             label,
+            identity,
             _temp: temp,
         })
     }
@@ -269,10 +300,7 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 fn index_tar(file: &File, label: &str) -> Result<HashMap<String, Entry>> {
-    let total = file
-        .metadata()
-        .map_err(|e| Error::io(label, e))?
-        .len();
+    let total = file.metadata().map_err(|e| Error::io(label, e))?.len();
     let reader = io::BufReader::with_capacity(64 * 1024, file);
     let mut archive = tar::Archive::new(reader);
     let bad = |e: io::Error| Error::malformed(label, format!("invalid tar archive: {e}"));
@@ -330,6 +358,10 @@ impl Files for TarFiles {
                 pos: 0,
             }),
             size,
+            identity: self
+                .identity
+                .as_ref()
+                .map(|i| format!("{i}@{offset}+{size}")),
         })
     }
     fn exists(&self, path: &str) -> bool {
@@ -376,7 +408,10 @@ impl Seek for Section {
                 self.pos = p;
                 Ok(p)
             }
-            None => Err(io::Error::new(io::ErrorKind::InvalidInput, "seek before start")),
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before start",
+            )),
         }
     }
 }
@@ -387,7 +422,10 @@ mod tests {
 
     #[test]
     fn member_paths_are_checked() {
-        assert_eq!(clean_member_path("x", "./a//b/./c").ok().as_deref(), Some("a/b/c"));
+        assert_eq!(
+            clean_member_path("x", "./a//b/./c").ok().as_deref(),
+            Some("a/b/c")
+        );
         for bad in ["/etc/passwd", "../x", "a/../../x", "a/..", "", ".", "a\0b"] {
             assert!(clean_member_path("x", bad).is_err(), "{bad:?}");
         }

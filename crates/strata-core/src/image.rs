@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::archive::read_member_capped;
 use crate::digest::{Digest, verify};
 use crate::error::{Error, Result};
+use crate::facts_cache::FactsCache;
 use crate::gojson;
 use crate::layer::{self, LayerStats};
 use crate::manifest::{Descriptor, MAX_JSON, Manifest, Platform, media};
@@ -162,9 +163,9 @@ fn choose<'a>(
                 .enumerate()
                 .find(|(_, c)| {
                     c.ref_name.as_deref() == Some(name.as_str())
-                        || c.names.iter().any(|n| {
-                            n == name || (want.is_some() && normalized(n) == want)
-                        })
+                        || c.names
+                            .iter()
+                            .any(|n| n == name || (want.is_some() && normalized(n) == want))
                 })
                 .ok_or_else(|| {
                     Error::NoSuchImage(format!(
@@ -188,7 +189,10 @@ fn choose<'a>(
                 })
                 .collect();
             if let Some(first) = by_platform.first() {
-                if candidates.iter().all(|c| c.names.is_empty() && c.ref_name.is_none()) {
+                if candidates
+                    .iter()
+                    .all(|c| c.names.is_empty() && c.ref_name.is_none())
+                {
                     return Ok(*first);
                 }
             }
@@ -258,8 +262,11 @@ impl Image {
                     let bytes = read_json_blob(src, &desc)?;
                     match Manifest::parse(&what, &bytes, Some(&desc.media_type))? {
                         Manifest::Index(idx) => {
-                            let usable: Vec<&Descriptor> =
-                                idx.manifests.iter().filter(|d| !is_attestation(d)).collect();
+                            let usable: Vec<&Descriptor> = idx
+                                .manifests
+                                .iter()
+                                .filter(|d| !is_attestation(d))
+                                .collect();
                             let pick = usable
                                 .iter()
                                 .find(|d| d.platform.as_ref().is_some_and(|p| platform.matches(p)))
@@ -362,7 +369,9 @@ impl Image {
                 .iter()
                 .map(|v| {
                     v.as_str()
-                        .ok_or_else(|| Error::malformed(&what, "rootfs.diff_ids holds a non-string"))
+                        .ok_or_else(|| {
+                            Error::malformed(&what, "rootfs.diff_ids holds a non-string")
+                        })
                         .and_then(|s| {
                             Digest::parse(s).map_err(|_| {
                                 Error::malformed(&what, format!("invalid diff ID {s:?}"))
@@ -430,14 +439,20 @@ impl Image {
                     match gojson::get(h, k) {
                         None | Some(Value::Null) => Ok(String::new()),
                         Some(Value::String(s)) => Ok(s.clone()),
-                        Some(_) => Err(Error::malformed(what(), format!("history {k} is not a string"))),
+                        Some(_) => Err(Error::malformed(
+                            what(),
+                            format!("history {k} is not a string"),
+                        )),
                     }
                 };
                 let empty_layer = match gojson::get(h, "empty_layer") {
                     None | Some(Value::Null) => false,
                     Some(Value::Bool(b)) => *b,
                     Some(_) => {
-                        return Err(Error::malformed(what(), "history empty_layer is not a boolean"));
+                        return Err(Error::malformed(
+                            what(),
+                            "history empty_layer is not a boolean",
+                        ));
                     }
                 };
                 Ok(HistoryEntry {
@@ -459,8 +474,11 @@ impl Image {
             .unwrap_or(1)
             .min(self.layers.len().max(1));
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let results: Vec<std::sync::Mutex<Option<Result<LayerStats>>>> =
-            self.layers.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        let results: Vec<std::sync::Mutex<Option<Result<LayerStats>>>> = self
+            .layers
+            .iter()
+            .map(|_| std::sync::Mutex::new(None))
+            .collect();
         std::thread::scope(|s| {
             for _ in 0..threads {
                 s.spawn(|| {
@@ -496,7 +514,10 @@ impl Image {
         match first_err {
             Some(e) => Err(e),
             None if out.len() == self.layers.len() => Ok(out),
-            None => Err(Error::malformed(self.source.describe(), "layer scan incomplete")),
+            None => Err(Error::malformed(
+                self.source.describe(),
+                "layer scan incomplete",
+            )),
         }
     }
 
@@ -506,16 +527,25 @@ impl Image {
             Locator::Path(p) => format!("{}: layer {p}", self.source.describe()),
         };
         let m = self.source.open(&l.blob.locator)?;
+        let expect = layer::Expect {
+            digest: l.blob.digest.as_ref(),
+            size: l.blob.size,
+            diff_id: Some(&l.diff_id),
+        };
+        let cache = FactsCache::from_env();
+        if let Some(id) = &m.identity {
+            if let Some(stats) = cache.get(id) {
+                layer::check(&what, &expect, &stats)?;
+                return Ok(stats);
+            }
+        }
+        let identity = m.identity.clone();
         let reader: Box<dyn Read + Send> = m.reader;
-        layer::scan(
-            &what,
-            reader,
-            &layer::Expect {
-                digest: l.blob.digest.as_ref(),
-                size: l.blob.size,
-                diff_id: Some(&l.diff_id),
-            },
-        )
+        let stats = layer::scan(&what, reader, &expect)?;
+        if let Some(id) = identity {
+            cache.put(&id, &stats);
+        }
+        Ok(stats)
     }
 }
 

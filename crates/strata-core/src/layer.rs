@@ -41,7 +41,10 @@ impl Compression {
     }
 
     /// A decompressing reader over `r`.
-    pub fn decoder<'a>(self, r: Box<dyn BufRead + Send + 'a>) -> io::Result<Box<dyn Read + Send + 'a>> {
+    pub fn decoder<'a>(
+        self,
+        r: Box<dyn BufRead + Send + 'a>,
+    ) -> io::Result<Box<dyn Read + Send + 'a>> {
         Ok(match self {
             Compression::None => Box::new(r),
             Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
@@ -99,7 +102,10 @@ impl<R: Read> Read for RatioGuard<R> {
         let n = self.inner.read(buf)?;
         self.out += n as u64;
         if self.out > BOMB_FLOOR {
-            let c = self.compressed.load(std::sync::atomic::Ordering::Relaxed).max(1);
+            let c = self
+                .compressed
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .max(1);
             if self.out / c > MAX_RATIO {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
@@ -130,7 +136,9 @@ impl<R: Read> Read for CountShared<R> {
 
 fn read_err(what: &str, e: io::Error) -> Error {
     match e.kind() {
-        io::ErrorKind::UnexpectedEof => Error::malformed(what, "truncated stream (unexpected end of data)"),
+        io::ErrorKind::UnexpectedEof => {
+            Error::malformed(what, "truncated stream (unexpected end of data)")
+        }
         io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::Other => {
             Error::malformed(what, e.to_string())
         }
@@ -149,7 +157,8 @@ pub fn scan(what: &str, blob: impl Read + Send, expect: &Expect<'_>) -> Result<L
         inner: blob,
         count: compressed.clone(),
     };
-    let mut outer = BufReader::with_capacity(1 << 18, HashingReader::new(counted, Algorithm::Sha256));
+    let mut outer =
+        BufReader::with_capacity(1 << 18, HashingReader::new(counted, Algorithm::Sha256));
     let magic = outer.fill_buf().map_err(|e| read_err(what, e))?;
     if magic.is_empty() {
         return Err(Error::malformed(what, "empty layer blob"));
@@ -182,28 +191,7 @@ pub fn scan(what: &str, blob: impl Read + Send, expect: &Expect<'_>) -> Result<L
             (d, n, diff, un, model)
         }
     };
-    if let Some(size) = expect.size {
-        if size != compressed_size {
-            return Err(Error::SizeMismatch {
-                what: what.to_string(),
-                expected: size,
-                actual: compressed_size,
-            });
-        }
-    }
-    if let Some(exp) = expect.digest {
-        crate::digest::verify(what, exp, &digest)?;
-    }
-    if let Some(exp) = expect.diff_id {
-        if *exp != diff_id {
-            return Err(Error::DigestMismatch {
-                what: format!("{what}: diff ID"),
-                expected: exp.to_string(),
-                actual: diff_id.to_string(),
-            });
-        }
-    }
-    Ok(LayerStats {
+    let stats = LayerStats {
         digest,
         compressed_size,
         diff_id,
@@ -211,7 +199,35 @@ pub fn scan(what: &str, blob: impl Read + Send, expect: &Expect<'_>) -> Result<L
         docker_size: model.size(),
         compression,
         entries: model.entries,
-    })
+    };
+    check(what, expect, &stats)?;
+    Ok(stats)
+}
+
+/// Checks computed layer facts against what the manifest and config promise.
+pub fn check(what: &str, expect: &Expect<'_>, stats: &LayerStats) -> Result<()> {
+    if let Some(size) = expect.size {
+        if size != stats.compressed_size {
+            return Err(Error::SizeMismatch {
+                what: what.to_string(),
+                expected: size,
+                actual: stats.compressed_size,
+            });
+        }
+    }
+    if let Some(exp) = expect.digest {
+        crate::digest::verify(what, exp, &stats.digest)?;
+    }
+    if let Some(exp) = expect.diff_id {
+        if *exp != stats.diff_id {
+            return Err(Error::DigestMismatch {
+                what: format!("{what}: diff ID"),
+                expected: exp.to_string(),
+                actual: stats.diff_id.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,7 +349,8 @@ impl LayerModel {
                 lo.push(b'/');
                 let mut hi = path.to_vec();
                 hi.push(b'/' + 1);
-                let doomed: Vec<Vec<u8>> = self.nodes.range(lo..hi).map(|(k, _)| k.clone()).collect();
+                let doomed: Vec<Vec<u8>> =
+                    self.nodes.range(lo..hi).map(|(k, _)| k.clone()).collect();
                 for d in doomed {
                     if let Some(k) = self.nodes.remove(&d) {
                         self.unref(k);
@@ -384,7 +401,10 @@ impl LayerModel {
         size: u64,
         link: Option<&[u8]>,
     ) -> Result<()> {
-        if matches!(kind, tar::EntryType::XGlobalHeader | tar::EntryType::XHeader) {
+        if matches!(
+            kind,
+            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader
+        ) {
             return Ok(());
         }
         let path = match clean_entry_name(raw_name) {
@@ -545,7 +565,10 @@ mod tests {
     #[test]
     fn sniffing() {
         assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8]), Compression::Gzip);
-        assert_eq!(Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
+        assert_eq!(
+            Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Compression::Zstd
+        );
         assert_eq!(Compression::sniff(b"ustar"), Compression::None);
     }
 }

@@ -20,6 +20,7 @@
 pub mod archive;
 pub mod digest;
 pub mod error;
+pub mod facts_cache;
 pub mod files;
 pub mod gojson;
 pub mod image;

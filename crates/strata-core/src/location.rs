@@ -58,7 +58,9 @@ impl Location {
     pub fn open(&self) -> Result<(Arc<dyn Source>, Selector)> {
         let check = |p: &PathBuf| -> Result<()> {
             if p.as_os_str().is_empty() {
-                return Err(Error::InvalidInput("missing path in image location".to_string()));
+                return Err(Error::InvalidInput(
+                    "missing path in image location".to_string(),
+                ));
             }
             Ok(())
         };

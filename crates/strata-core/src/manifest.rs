@@ -163,10 +163,7 @@ impl Platform {
         let variant = self.variant.as_deref().map(str::to_lowercase);
         let (arch, variant) = match arch.as_str() {
             "i386" => ("386".to_string(), None),
-            "x86_64" | "x86-64" | "amd64" => (
-                "amd64".to_string(),
-                variant.filter(|v| v != "v1"),
-            ),
+            "x86_64" | "x86-64" | "amd64" => ("amd64".to_string(), variant.filter(|v| v != "v1")),
             "aarch64" | "arm64" => (
                 "arm64".to_string(),
                 match variant.as_deref() {
@@ -325,7 +322,11 @@ mod tests {
             ("windows/amd64", "windows/amd64"),
         ];
         for (input, want) in table {
-            assert_eq!(Platform::parse(input).expect(input).to_string(), want, "{input}");
+            assert_eq!(
+                Platform::parse(input).expect(input).to_string(),
+                want,
+                "{input}"
+            );
         }
         assert!(Platform::parse("linux").is_err());
         assert!(Platform::parse("linux//x").is_err());
@@ -344,12 +345,22 @@ mod tests {
             r#"{{"schemaVersion":2,"config":{{"mediaType":"{}","digest":"{d}","size":1}},"layers":[]}}"#,
             media::OCI_CONFIG
         );
-        assert!(matches!(Manifest::parse("m", m.as_bytes(), None), Ok(Manifest::Image(_))));
+        assert!(matches!(
+            Manifest::parse("m", m.as_bytes(), None),
+            Ok(Manifest::Image(_))
+        ));
         let i = format!(r#"{{"manifests":[{{"mediaType":"x","digest":"{d}","size":1}}]}}"#);
-        assert!(matches!(Manifest::parse("i", i.as_bytes(), None), Ok(Manifest::Index(_))));
+        assert!(matches!(
+            Manifest::parse("i", i.as_bytes(), None),
+            Ok(Manifest::Index(_))
+        ));
         assert!(Manifest::parse("bad", b"[]", None).is_err());
         assert!(Manifest::parse("bad", b"{}", None).is_err());
-        let e = Manifest::parse("s1", br#"{"mediaType":"application/vnd.docker.distribution.manifest.v1+json"}"#, None);
+        let e = Manifest::parse(
+            "s1",
+            br#"{"mediaType":"application/vnd.docker.distribution.manifest.v1+json"}"#,
+            None,
+        );
         assert!(matches!(e, Err(Error::UnsupportedMediaType { .. })));
     }
 }

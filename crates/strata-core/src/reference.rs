@@ -26,7 +26,10 @@ impl Reference {
     /// no domain means `docker.io`, a single Hub component gets `library/`, and the repository
     /// must be lowercase. No default tag is added (see [`Reference::with_default_tag`]).
     pub fn parse(s: &str) -> Result<Reference> {
-        if s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(Error::InvalidReference(format!(
                 "invalid repository name ({s}), cannot specify 64-byte hexadecimal strings"
             )));
@@ -190,7 +193,10 @@ fn valid_domain(d: &str) -> bool {
             return false;
         };
         let ip = &rest[..end];
-        if ip.is_empty() || !ip.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        if ip.is_empty()
+            || !ip
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
         {
             return false;
         }
@@ -266,7 +272,9 @@ fn valid_digest_syntax(d: &str) -> bool {
         && hex.bytes().all(|b| b.is_ascii_hexdigit())
         && alg.split(['-', '_', '+', '.']).all(|part| {
             let b = part.as_bytes();
-            !b.is_empty() && b[0].is_ascii_alphabetic() && b.iter().all(|x| x.is_ascii_alphanumeric())
+            !b.is_empty()
+                && b[0].is_ascii_alphabetic()
+                && b.iter().all(|x| x.is_ascii_alphanumeric())
         })
 }
 
@@ -279,17 +287,45 @@ mod tests {
         // (input, fully qualified, familiar) — Docker's documented normalisation (spec, seed 002).
         let table = [
             ("nginx", "docker.io/library/nginx", "nginx"),
-            ("nginx:latest", "docker.io/library/nginx:latest", "nginx:latest"),
+            (
+                "nginx:latest",
+                "docker.io/library/nginx:latest",
+                "nginx:latest",
+            ),
             ("library/nginx:1", "docker.io/library/nginx:1", "nginx:1"),
             ("user/app:1", "docker.io/user/app:1", "user/app:1"),
             ("index.docker.io/user/app", "docker.io/user/app", "user/app"),
-            ("docker.io/library/a/b", "docker.io/library/a/b", "library/a/b"),
+            (
+                "docker.io/library/a/b",
+                "docker.io/library/a/b",
+                "library/a/b",
+            ),
             ("localhost/app", "localhost/app", "localhost/app"),
-            ("localhost:5000/a/b:t", "localhost:5000/a/b:t", "localhost:5000/a/b:t"),
-            ("127.0.0.1:5055/example/app:1", "127.0.0.1:5055/example/app:1", "127.0.0.1:5055/example/app:1"),
-            ("quay.io/x/y:Tag_1.0", "quay.io/x/y:Tag_1.0", "quay.io/x/y:Tag_1.0"),
-            ("Registry.Example.com/x", "Registry.Example.com/x", "Registry.Example.com/x"),
-            ("a__b/c-d--e.f_g", "docker.io/a__b/c-d--e.f_g", "a__b/c-d--e.f_g"),
+            (
+                "localhost:5000/a/b:t",
+                "localhost:5000/a/b:t",
+                "localhost:5000/a/b:t",
+            ),
+            (
+                "127.0.0.1:5055/example/app:1",
+                "127.0.0.1:5055/example/app:1",
+                "127.0.0.1:5055/example/app:1",
+            ),
+            (
+                "quay.io/x/y:Tag_1.0",
+                "quay.io/x/y:Tag_1.0",
+                "quay.io/x/y:Tag_1.0",
+            ),
+            (
+                "Registry.Example.com/x",
+                "Registry.Example.com/x",
+                "Registry.Example.com/x",
+            ),
+            (
+                "a__b/c-d--e.f_g",
+                "docker.io/a__b/c-d--e.f_g",
+                "a__b/c-d--e.f_g",
+            ),
             ("[::1]:5000/x:1", "[::1]:5000/x:1", "[::1]:5000/x:1"),
         ];
         for (input, full, familiar) in table {
@@ -317,12 +353,17 @@ mod tests {
             e.as_deref(),
             Some("invalid reference format: repository name (library/Busybox) must be lowercase")
         );
-        let e = Reference::parse("127.0.0.1:5055/SpecCheck/x").err().map(|e| e.to_string());
+        let e = Reference::parse("127.0.0.1:5055/SpecCheck/x")
+            .err()
+            .map(|e| e.to_string());
         assert_eq!(
             e.as_deref(),
             Some("invalid reference format: repository name (SpecCheck/x) must be lowercase")
         );
-        assert!(Reference::parse("Busybox/x").is_ok(), "uppercase first component is a host");
+        assert!(
+            Reference::parse("Busybox/x").is_ok(),
+            "uppercase first component is a host"
+        );
     }
 
     #[test]

@@ -86,7 +86,11 @@ pub struct Base {
 }
 
 /// Finds the longest base among the other images of `source`.
-pub fn find_base(source: Arc<dyn Source>, image: &Image, platform: Option<&Platform>) -> Option<Base> {
+pub fn find_base(
+    source: Arc<dyn Source>,
+    image: &Image,
+    platform: Option<&Platform>,
+) -> Option<Base> {
     let candidates = source.candidates().ok()?;
     let mine: Vec<&Digest> = image.layers.iter().map(|l| &l.diff_id).collect();
     let mut best: Option<Base> = None;

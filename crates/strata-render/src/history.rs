@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::template::{Struct, Template, Value};
+use crate::template::{Struct, Value};
 use crate::time::parse_rfc3339;
 use crate::units::{human_duration_nanos, human_size_with_precision};
 use crate::width::ellipsis;
@@ -170,15 +170,57 @@ pub fn effective_format(o: &Options) -> String {
             } else if !o.human {
                 "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}".to_string()
             } else {
-                "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}".to_string()
+                "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+                    .to_string()
             }
         }
         Some(f) => f.to_string(),
     }
 }
 
+fn cells(r: &Row, o: &Options) -> [String; 6] {
+    let Value::Struct(s) = row_struct(r, o) else {
+        return Default::default();
+    };
+    let get = |i: usize| match s.fields.get(i) {
+        Some((_, Value::String(v))) => v.clone(),
+        _ => String::new(),
+    };
+    [get(0), get(1), get(2), get(3), get(4), get(5)]
+}
+
+/// The built-in formats, laid out directly (same result as running their templates).
+fn render_builtin(rows: &[Row], o: &Options) -> Option<String> {
+    if o.format
+        .as_deref()
+        .is_some_and(|f| !f.is_empty() && f != "table")
+    {
+        return None;
+    }
+    if o.quiet {
+        let mut out = String::new();
+        for r in rows {
+            out.push_str(&cells(r, o)[0]);
+            out.push('\n');
+        }
+        return Some(out);
+    }
+    let mut t = crate::tabwriter::TabWriter::docker();
+    let when = if o.human { "CREATED" } else { "CREATED AT" };
+    t.write(&format!("IMAGE\t{when}\tCREATED BY\tSIZE\tCOMMENT\n"));
+    for r in rows {
+        let c = cells(r, o);
+        let when = if o.human { &c[1] } else { &c[2] };
+        t.write(&format!("{}\t{when}\t{}\t{}\t{}\n", c[0], c[3], c[4], c[5]));
+    }
+    Some(t.finish())
+}
+
 /// Renders rows with the docker CLI's formatter rules.
 pub fn render(rows: &[Row], o: &Options) -> Result<String, crate::FormatError> {
+    if let Some(text) = render_builtin(rows, o) {
+        return Ok(text);
+    }
     let values: Vec<Value> = rows.iter().map(|r| row_struct(r, o)).collect();
     crate::format::render_rows(&effective_format(o), &values, &header_value())
 }

@@ -102,11 +102,23 @@ pub fn container_config(c: &Value) -> Value {
     let get = |k: &str| gojson::get(c, k);
     let mut m = Map::new();
     m.insert("Hostname".into(), Value::String(go_string(get("Hostname"))));
-    m.insert("Domainname".into(), Value::String(go_string(get("Domainname"))));
+    m.insert(
+        "Domainname".into(),
+        Value::String(go_string(get("Domainname"))),
+    );
     m.insert("User".into(), Value::String(go_string(get("User"))));
-    m.insert("AttachStdin".into(), Value::Bool(go_bool(get("AttachStdin"))));
-    m.insert("AttachStdout".into(), Value::Bool(go_bool(get("AttachStdout"))));
-    m.insert("AttachStderr".into(), Value::Bool(go_bool(get("AttachStderr"))));
+    m.insert(
+        "AttachStdin".into(),
+        Value::Bool(go_bool(get("AttachStdin"))),
+    );
+    m.insert(
+        "AttachStdout".into(),
+        Value::Bool(go_bool(get("AttachStdout"))),
+    );
+    m.insert(
+        "AttachStderr".into(),
+        Value::Bool(go_bool(get("AttachStderr"))),
+    );
     let ports = go_map(get("ExposedPorts"), true);
     if non_empty(&ports) {
         m.insert("ExposedPorts".into(), ports);
@@ -124,7 +136,10 @@ pub fn container_config(c: &Value) -> Value {
     }
     m.insert("Image".into(), Value::String(go_string(get("Image"))));
     m.insert("Volumes".into(), go_map(get("Volumes"), true));
-    m.insert("WorkingDir".into(), Value::String(go_string(get("WorkingDir"))));
+    m.insert(
+        "WorkingDir".into(),
+        Value::String(go_string(get("WorkingDir"))),
+    );
     m.insert("Entrypoint".into(), str_slice(get("Entrypoint"), true));
     if go_bool(get("NetworkDisabled")) {
         m.insert("NetworkDisabled".into(), Value::Bool(true));
@@ -160,7 +175,14 @@ pub fn inspect_value(config: &Value, facts: &InspectFacts) -> Value {
     );
     m.insert(
         "RepoDigests".into(),
-        Value::Array(facts.repo_digests.iter().cloned().map(Value::String).collect()),
+        Value::Array(
+            facts
+                .repo_digests
+                .iter()
+                .cloned()
+                .map(Value::String)
+                .collect(),
+        ),
     );
     m.insert("Parent".into(), Value::String(facts.parent.clone()));
     m.insert("Comment".into(), Value::String(go_string(get("comment"))));
@@ -168,10 +190,18 @@ pub fn inspect_value(config: &Value, facts: &InspectFacts) -> Value {
         .and_then(Value::as_str)
         .and_then(parse_rfc3339)
         .unwrap_or(ZERO);
-    m.insert("Created".into(), Value::String(format_rfc3339_nano(created)));
-    m.insert("Container".into(), Value::String(go_string(get("container"))));
+    m.insert(
+        "Created".into(),
+        Value::String(format_rfc3339_nano(created)),
+    );
+    m.insert(
+        "Container".into(),
+        Value::String(go_string(get("container"))),
+    );
     let empty = Value::Object(Map::new());
-    let cc = get("container_config").filter(|v| v.is_object()).unwrap_or(&empty);
+    let cc = get("container_config")
+        .filter(|v| v.is_object())
+        .unwrap_or(&empty);
     m.insert("ContainerConfig".into(), container_config(cc));
     m.insert(
         "DockerVersion".into(),

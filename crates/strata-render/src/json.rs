@@ -117,7 +117,13 @@ mod tests {
     #[test]
     fn indent_like_json_indent() {
         let v: Value = serde_json::from_str(r#"{"a":[],"b":{},"c":[1,{"d":null}]}"#).expect("json");
-        let got = encode(&v, Style { escape_html: false, indent: Some(4) });
+        let got = encode(
+            &v,
+            Style {
+                escape_html: false,
+                indent: Some(4),
+            },
+        );
         assert_eq!(
             got,
             "{\n    \"a\": [],\n    \"b\": {},\n    \"c\": [\n        1,\n        {\n            \"d\": null\n        }\n    ]\n}"

@@ -78,7 +78,12 @@ mod tests {
         let want = format!("{}{}…", "a".repeat(16), "漢".repeat(14));
         assert_eq!(ellipsis(&s, 45), want);
         // Combining marks count 1 here (x/text/width), unlike padding.
-        assert_eq!(ellipsis(&format!("{}", "e\u{301}".repeat(30)), 45).chars().count(), 45);
+        assert_eq!(
+            ellipsis(&format!("{}", "e\u{301}".repeat(30)), 45)
+                .chars()
+                .count(),
+            45
+        );
     }
 
     #[test]

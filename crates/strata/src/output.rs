@@ -26,7 +26,9 @@ pub fn sanitize(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             '\n' | '\t' => c,
-            c if (c as u32) < 0x20 || c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) => '\u{fffd}',
+            c if (c as u32) < 0x20 || c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) => {
+                '\u{fffd}'
+            }
             '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => '\u{fffd}',
             c => c,
         })

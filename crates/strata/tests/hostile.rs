@@ -76,11 +76,18 @@ fn config_for(diff_ids: &[String]) -> Value {
 }
 
 /// A legacy docker-archive. `tweak` may edit the manifest entry before writing.
-fn legacy(dir: &Path, name: &str, layers: &[Vec<u8>], tweak: impl Fn(&mut Value, &mut Value)) -> PathBuf {
+fn legacy(
+    dir: &Path,
+    name: &str,
+    layers: &[Vec<u8>],
+    tweak: impl Fn(&mut Value, &mut Value),
+) -> PathBuf {
     let diff_ids: Vec<String> = layers.iter().map(|l| sha(l)).collect();
     let mut config = config_for(&diff_ids);
     let mut entry = json!({"Config": "", "RepoTags": ["hostile/x:1"], "Layers": []});
-    let layer_names: Vec<String> = (0..layers.len()).map(|i| format!("l{i}/layer.tar")).collect();
+    let layer_names: Vec<String> = (0..layers.len())
+        .map(|i| format!("l{i}/layer.tar"))
+        .collect();
     entry["Layers"] = json!(layer_names);
     tweak(&mut config, &mut entry);
     let cfg = serde_json::to_vec(&config).expect("json");
@@ -99,14 +106,23 @@ fn legacy(dir: &Path, name: &str, layers: &[Vec<u8>], tweak: impl Fn(&mut Value,
         add(&format!("l{i}/layer.tar"), l);
     }
     add(entry["Config"].as_str().unwrap_or("c.json"), &cfg);
-    add("manifest.json", &serde_json::to_vec(&json!([entry])).expect("json"));
+    add(
+        "manifest.json",
+        &serde_json::to_vec(&json!([entry])).expect("json"),
+    );
     let path = dir.join(name);
     std::fs::write(&path, b.into_inner().expect("tar")).expect("write");
     path
 }
 
 /// An OCI layout directory with one image; `layer_blobs` are stored as given with `media`.
-fn oci(dir: &Path, name: &str, layer_blobs: &[(Vec<u8>, String, &str)], config: Option<Value>, config_media: &str) -> PathBuf {
+fn oci(
+    dir: &Path,
+    name: &str,
+    layer_blobs: &[(Vec<u8>, String, &str)],
+    config: Option<Value>,
+    config_media: &str,
+) -> PathBuf {
     let root = dir.join(name);
     let blobs = root.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).expect("mkdir");
@@ -130,7 +146,11 @@ fn oci(dir: &Path, name: &str, layer_blobs: &[(Vec<u8>, String, &str)], config: 
     }))
     .expect("json");
     let md = put(&manifest);
-    std::fs::write(root.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).expect("w");
+    std::fs::write(
+        root.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .expect("w");
     std::fs::write(
         root.join("index.json"),
         serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [
@@ -173,10 +193,16 @@ fn check(case: &Case, limit_mem: bool) -> Result<(), String> {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let code = out.status.code();
     if code != Some(1) {
-        return Err(format!("{}: exit {code:?} (want 1), stderr: {stderr}", case.name));
+        return Err(format!(
+            "{}: exit {code:?} (want 1), stderr: {stderr}",
+            case.name
+        ));
     }
     if stderr.contains("panicked") || stderr.trim().lines().count() != 1 {
-        return Err(format!("{}: want exactly one error line, got: {stderr:?}", case.name));
+        return Err(format!(
+            "{}: want exactly one error line, got: {stderr:?}",
+            case.name
+        ));
     }
     for e in &case.expect {
         if !stderr.contains(e.as_str()) {
@@ -185,7 +211,10 @@ fn check(case: &Case, limit_mem: bool) -> Result<(), String> {
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     if stdout != "[]\n" {
-        return Err(format!("{}: stdout should be Docker's empty `[]`, got {stdout:?}", case.name));
+        return Err(format!(
+            "{}: stdout should be Docker's empty `[]`, got {stdout:?}",
+            case.name
+        ));
     }
     Ok(())
 }
@@ -198,66 +227,215 @@ fn hostile_corpus_gives_one_line_errors() {
     let s = |x: &str| x.to_string();
     let mut cases = Vec::new();
 
-    let p = legacy(d, "dotdot-entry.tar", &[layer(&[("../evil", 'f', "x")])], |_, _| {});
-    cases.push(Case { name: "layer entry with ..", location: format!("docker-archive:{}", p.display()), expect: vec![s("../evil"), s("l0/layer.tar")] });
-    let p = legacy(d, "abs-entry.tar", &[layer(&[("/etc/evil", 'f', "x")])], |_, _| {});
-    cases.push(Case { name: "absolute layer entry", location: format!("docker-archive:{}", p.display()), expect: vec![s("/etc/evil"), s("absolute")] });
-    let p = legacy(d, "symlink-escape.tar", &[layer(&[("a/", 'd', ""), ("a/l", 's', "../../../etc/shadow")])], |_, _| {});
-    cases.push(Case { name: "symlink escape", location: format!("docker-archive:{}", p.display()), expect: vec![s("a/l"), s("outside")] });
-    let p = legacy(d, "hardlink-escape.tar", &[layer(&[("h", 'h', "../../etc/passwd")])], |_, _| {});
-    cases.push(Case { name: "hardlink escape", location: format!("docker-archive:{}", p.display()), expect: vec![s("\"h\""), s("outside")] });
-    let p = legacy(d, "manifest-dotdot.tar", &[good.clone()], |_, e| e["Layers"] = json!(["../../etc/passwd"]));
-    cases.push(Case { name: "manifest names ..", location: format!("docker-archive:{}", p.display()), expect: vec![s("../../etc/passwd")] });
-    let p = legacy(d, "manifest-abs.tar", &[good.clone()], |_, e| e["Layers"] = json!(["/etc/passwd"]));
-    cases.push(Case { name: "manifest names absolute", location: format!("docker-archive:{}", p.display()), expect: vec![s("/etc/passwd")] });
-    let p = legacy(d, "manifest-absent.tar", &[good.clone()], |_, e| e["Layers"] = json!(["nothere/layer.tar"]));
-    cases.push(Case { name: "manifest names absent file", location: format!("docker-archive:{}", p.display()), expect: vec![s("nothere/layer.tar"), s("not found")] });
-    let p = legacy(d, "diffid-mismatch.tar", &[good.clone()], |c, _| c["rootfs"]["diff_ids"] = json!([sha(b"other")]));
-    cases.push(Case { name: "diff ID mismatch", location: format!("docker-archive:{}", p.display()), expect: vec![sha(b"other"), sha(&good)] });
-    let p = legacy(d, "config-digest-mismatch.tar", &[good.clone()], |_, e| e["Config"] = json!(format!("blobs/sha256/{}", &sha(b"x")[7..])));
-    cases.push(Case { name: "config digest mismatch", location: format!("docker-archive:{}", p.display()), expect: vec![sha(b"x")] });
+    let p = legacy(
+        d,
+        "dotdot-entry.tar",
+        &[layer(&[("../evil", 'f', "x")])],
+        |_, _| {},
+    );
+    cases.push(Case {
+        name: "layer entry with ..",
+        location: format!("docker-archive:{}", p.display()),
+        expect: vec![s("../evil"), s("l0/layer.tar")],
+    });
+    let p = legacy(
+        d,
+        "abs-entry.tar",
+        &[layer(&[("/etc/evil", 'f', "x")])],
+        |_, _| {},
+    );
+    cases.push(Case {
+        name: "absolute layer entry",
+        location: format!("docker-archive:{}", p.display()),
+        expect: vec![s("/etc/evil"), s("absolute")],
+    });
+    let p = legacy(
+        d,
+        "symlink-escape.tar",
+        &[layer(&[
+            ("a/", 'd', ""),
+            ("a/l", 's', "../../../etc/shadow"),
+        ])],
+        |_, _| {},
+    );
+    cases.push(Case {
+        name: "symlink escape",
+        location: format!("docker-archive:{}", p.display()),
+        expect: vec![s("a/l"), s("outside")],
+    });
+    let p = legacy(
+        d,
+        "hardlink-escape.tar",
+        &[layer(&[("h", 'h', "../../etc/passwd")])],
+        |_, _| {},
+    );
+    cases.push(Case {
+        name: "hardlink escape",
+        location: format!("docker-archive:{}", p.display()),
+        expect: vec![s("\"h\""), s("outside")],
+    });
+    let p = legacy(d, "manifest-dotdot.tar", &[good.clone()], |_, e| {
+        e["Layers"] = json!(["../../etc/passwd"])
+    });
+    cases.push(Case {
+        name: "manifest names ..",
+        location: format!("docker-archive:{}", p.display()),
+        expect: vec![s("../../etc/passwd")],
+    });
+    let p = legacy(d, "manifest-abs.tar", &[good.clone()], |_, e| {
+        e["Layers"] = json!(["/etc/passwd"])
+    });
+    cases.push(Case {
+        name: "manifest names absolute",
+        location: format!("docker-archive:{}", p.display()),
+        expect: vec![s("/etc/passwd")],
+    });
+    let p = legacy(d, "manifest-absent.tar", &[good.clone()], |_, e| {
+        e["Layers"] = json!(["nothere/layer.tar"])
+    });
+    cases.push(Case {
+        name: "manifest names absent file",
+        location: format!("docker-archive:{}", p.display()),
+        expect: vec![s("nothere/layer.tar"), s("not found")],
+    });
+    let p = legacy(d, "diffid-mismatch.tar", &[good.clone()], |c, _| {
+        c["rootfs"]["diff_ids"] = json!([sha(b"other")])
+    });
+    cases.push(Case {
+        name: "diff ID mismatch",
+        location: format!("docker-archive:{}", p.display()),
+        expect: vec![sha(b"other"), sha(&good)],
+    });
+    let p = legacy(d, "config-digest-mismatch.tar", &[good.clone()], |_, e| {
+        e["Config"] = json!(format!("blobs/sha256/{}", &sha(b"x")[7..]))
+    });
+    cases.push(Case {
+        name: "config digest mismatch",
+        location: format!("docker-archive:{}", p.display()),
+        expect: vec![sha(b"x")],
+    });
 
     // Truncated archive: cut the good archive in the middle of its layer.
-    let whole = std::fs::read(legacy(d, "whole.tar", &[layer(&[("f", 'f', &"y".repeat(5000))])], |_, _| {})).expect("read");
+    let whole = std::fs::read(legacy(
+        d,
+        "whole.tar",
+        &[layer(&[("f", 'f', &"y".repeat(5000))])],
+        |_, _| {},
+    ))
+    .expect("read");
     let cut = d.join("truncated.tar");
     std::fs::write(&cut, &whole[..whole.len() / 2]).expect("w");
-    cases.push(Case { name: "truncated tar", location: format!("docker-archive:{}", cut.display()), expect: vec![s("truncated.tar")] });
+    cases.push(Case {
+        name: "truncated tar",
+        location: format!("docker-archive:{}", cut.display()),
+        expect: vec![s("truncated.tar")],
+    });
 
     // Truncated gzip and zstd layers in an OCI layout.
     let big = layer(&[("f", 'f', &"z".repeat(200_000))]);
     let gz = gzip(&big);
-    let p = oci(d, "trunc-gzip", &[(gz[..gz.len() / 2].to_vec(), sha(&big), "application/vnd.oci.image.layer.v1.tar+gzip")], None, "application/vnd.oci.image.config.v1+json");
-    cases.push(Case { name: "truncated gzip layer", location: format!("oci:{}", p.display()), expect: vec![s("layer sha256:")] });
+    let p = oci(
+        d,
+        "trunc-gzip",
+        &[(
+            gz[..gz.len() / 2].to_vec(),
+            sha(&big),
+            "application/vnd.oci.image.layer.v1.tar+gzip",
+        )],
+        None,
+        "application/vnd.oci.image.config.v1+json",
+    );
+    cases.push(Case {
+        name: "truncated gzip layer",
+        location: format!("oci:{}", p.display()),
+        expect: vec![s("layer sha256:")],
+    });
     let zs = zstd::encode_all(&big[..], 3).expect("zstd");
-    let p = oci(d, "trunc-zstd", &[(zs[..zs.len() / 2].to_vec(), sha(&big), "application/vnd.oci.image.layer.v1.tar+zstd")], None, "application/vnd.oci.image.config.v1+json");
-    cases.push(Case { name: "truncated zstd layer", location: format!("oci:{}", p.display()), expect: vec![s("layer sha256:")] });
+    let p = oci(
+        d,
+        "trunc-zstd",
+        &[(
+            zs[..zs.len() / 2].to_vec(),
+            sha(&big),
+            "application/vnd.oci.image.layer.v1.tar+zstd",
+        )],
+        None,
+        "application/vnd.oci.image.config.v1+json",
+    );
+    cases.push(Case {
+        name: "truncated zstd layer",
+        location: format!("oci:{}", p.display()),
+        expect: vec![s("layer sha256:")],
+    });
     // Wrong bytes under a blob name.
     let blob_path = p.join("blobs/sha256");
     let _ = blob_path;
 
     // Unknown layer media type; an OCI artifact; oversized config JSON; malformed JSON.
-    let p = oci(d, "unknown-media", &[(good.clone(), sha(&good), "application/x-mystery")], None, "application/vnd.oci.image.config.v1+json");
-    cases.push(Case { name: "unknown media type", location: format!("oci:{}", p.display()), expect: vec![s("application/x-mystery")] });
-    let p = oci(d, "artifact", &[], Some(json!({})), "application/vnd.cncf.helm.config.v1+json");
-    cases.push(Case { name: "OCI artifact", location: format!("oci:{}", p.display()), expect: vec![s("not a container image"), s("helm")] });
+    let p = oci(
+        d,
+        "unknown-media",
+        &[(good.clone(), sha(&good), "application/x-mystery")],
+        None,
+        "application/vnd.oci.image.config.v1+json",
+    );
+    cases.push(Case {
+        name: "unknown media type",
+        location: format!("oci:{}", p.display()),
+        expect: vec![s("application/x-mystery")],
+    });
+    let p = oci(
+        d,
+        "artifact",
+        &[],
+        Some(json!({})),
+        "application/vnd.cncf.helm.config.v1+json",
+    );
+    cases.push(Case {
+        name: "OCI artifact",
+        location: format!("oci:{}", p.display()),
+        expect: vec![s("not a container image"), s("helm")],
+    });
     let huge = json!({"rootfs": {"type": "layers", "diff_ids": []}, "pad": "x".repeat(5 << 20)});
-    let p = oci(d, "huge-config", &[], Some(huge), "application/vnd.oci.image.config.v1+json");
-    cases.push(Case { name: "config over 4 MiB", location: format!("oci:{}", p.display()), expect: vec![s("limit")] });
+    let p = oci(
+        d,
+        "huge-config",
+        &[],
+        Some(huge),
+        "application/vnd.oci.image.config.v1+json",
+    );
+    cases.push(Case {
+        name: "config over 4 MiB",
+        location: format!("oci:{}", p.display()),
+        expect: vec![s("limit")],
+    });
     let p = legacy(d, "bad-json.tar", &[good.clone()], |_, _| {});
     let mut bytes = std::fs::read(&p).expect("read");
     if let Some(pos) = bytes.windows(9).position(|w| w == b"\"Layers\":") {
         bytes[pos] = b'{';
     }
     std::fs::write(&p, &bytes).expect("w");
-    cases.push(Case { name: "malformed manifest.json", location: format!("docker-archive:{}", p.display()), expect: vec![s("manifest.json"), s("invalid JSON")] });
+    cases.push(Case {
+        name: "malformed manifest.json",
+        location: format!("docker-archive:{}", p.display()),
+        expect: vec![s("manifest.json"), s("invalid JSON")],
+    });
 
     // Empty file, and a file that is not a tar.
     let empty = d.join("empty.tar");
     std::fs::write(&empty, b"").expect("w");
-    cases.push(Case { name: "empty file", location: format!("docker-archive:{}", empty.display()), expect: vec![s("empty.tar"), s("empty")] });
+    cases.push(Case {
+        name: "empty file",
+        location: format!("docker-archive:{}", empty.display()),
+        expect: vec![s("empty.tar"), s("empty")],
+    });
     let junk = d.join("junk.tar");
     std::fs::write(&junk, b"this is not an archive at all").expect("w");
-    cases.push(Case { name: "not a tar", location: format!("docker-archive:{}", junk.display()), expect: vec![s("junk.tar")] });
+    cases.push(Case {
+        name: "not a tar",
+        location: format!("docker-archive:{}", junk.display()),
+        expect: vec![s("junk.tar")],
+    });
 
     let mut failures: Vec<String> = cases.iter().filter_map(|c| check(c, false).err()).collect();
 
@@ -265,20 +443,55 @@ fn hostile_corpus_gives_one_line_errors() {
     let zeros = vec![0u8; 300 << 20];
     let bomb = gzip(&zeros);
     drop(zeros);
-    let p = oci(d, "bomb", &[(bomb, sha(b"never"), "application/vnd.oci.image.layer.v1.tar+gzip")], None, "application/vnd.oci.image.config.v1+json");
-    let bomb_case = Case { name: "gzip bomb", location: format!("oci:{}", p.display()), expect: vec![s("layer sha256:"), s("decompression bomb")] };
+    let p = oci(
+        d,
+        "bomb",
+        &[(
+            bomb,
+            sha(b"never"),
+            "application/vnd.oci.image.layer.v1.tar+gzip",
+        )],
+        None,
+        "application/vnd.oci.image.config.v1+json",
+    );
+    let bomb_case = Case {
+        name: "gzip bomb",
+        location: format!("oci:{}", p.display()),
+        expect: vec![s("layer sha256:"), s("decompression bomb")],
+    };
     if let Err(e) = check(&bomb_case, true) {
         failures.push(e);
     }
-    assert!(failures.is_empty(), "hostile cases failed:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "hostile cases failed:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn nothing_is_written_next_to_the_archive() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let p = legacy(tmp.path(), "evil.tar", &[layer(&[("../escape", 'f', "x")])], |_, _| {});
-    let _ = strata().arg("inspect").arg(format!("docker-archive:{}", p.display())).output();
-    let names: Vec<_> = std::fs::read_dir(tmp.path()).expect("ls").flatten().map(|e| e.file_name()).collect();
+    let p = legacy(
+        tmp.path(),
+        "evil.tar",
+        &[layer(&[("../escape", 'f', "x")])],
+        |_, _| {},
+    );
+    let _ = strata()
+        .arg("inspect")
+        .arg(format!("docker-archive:{}", p.display()))
+        .output();
+    let names: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("ls")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
     assert_eq!(names.len(), 1, "strata wrote files: {names:?}");
-    assert!(!tmp.path().parent().map(|p| p.join("escape").exists()).unwrap_or(false));
+    assert!(
+        !tmp.path()
+            .parent()
+            .map(|p| p.join("escape").exists())
+            .unwrap_or(false)
+    );
 }

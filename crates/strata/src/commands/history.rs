@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use strata_core::report::ImageReport;
-use strata_render::history::{Options, render, rows};
 use strata_render::FormatError;
+use strata_render::history::{Options, render, rows};
 
 use crate::output::{Exit, print};
 

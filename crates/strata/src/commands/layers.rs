@@ -60,10 +60,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let mut arr = Vec::new();
         for (h, layer) in &steps {
             let mut m = Map::new();
-            m.insert("index".into(), layer.map(Value::from).unwrap_or(Value::Null));
+            m.insert(
+                "index".into(),
+                layer.map(Value::from).unwrap_or(Value::Null),
+            );
             m.insert(
                 "created".into(),
-                h.and_then(|h| h.created.clone()).map(Value::String).unwrap_or(Value::Null),
+                h.and_then(|h| h.created.clone())
+                    .map(Value::String)
+                    .unwrap_or(Value::Null),
             );
             m.insert(
                 "created_by".into(),
