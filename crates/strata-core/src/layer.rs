@@ -13,9 +13,9 @@ use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::error::{Error, Result};
 
 /// Past this many uncompressed bytes, a compression ratio above [`MAX_RATIO`] is refused.
-pub const BOMB_FLOOR: u64 = 256 << 20;
-/// Largest accepted expansion ratio beyond [`BOMB_FLOOR`] (gzip's own maximum is about 1032).
-pub const MAX_RATIO: u64 = 1000;
+pub const BOMB_FLOOR: u64 = 1 << 30;
+/// Largest accepted expansion ratio beyond [`BOMB_FLOOR`] (real layers stay far below; gzip tops out near 1032:1).
+pub const MAX_RATIO: u64 = 100;
 
 /// How a layer blob is compressed, judged by its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,17 +120,29 @@ impl<R: Read> Read for RatioGuard<R> {
     }
 }
 
-struct CountShared<R> {
+/// Counts the compressed bytes the decoder actually consumes (not what was read ahead).
+struct Consumed<R> {
     inner: R,
     count: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
-impl<R: Read> Read for CountShared<R> {
+impl<R: BufRead> Read for Consumed<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count
             .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Consumed<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.count
+            .fetch_add(amt as u64, std::sync::atomic::Ordering::Relaxed);
+        self.inner.consume(amt);
     }
 }
 
@@ -153,12 +165,7 @@ fn read_err(what: &str, e: io::Error) -> Error {
 /// its headers to compute Docker's size. Checks everything `expect` names.
 pub fn scan(what: &str, blob: impl Read + Send, expect: &Expect<'_>) -> Result<LayerStats> {
     let compressed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let counted = CountShared {
-        inner: blob,
-        count: compressed.clone(),
-    };
-    let mut outer =
-        BufReader::with_capacity(1 << 18, HashingReader::new(counted, Algorithm::Sha256));
+    let mut outer = BufReader::with_capacity(1 << 18, HashingReader::new(blob, Algorithm::Sha256));
     let magic = outer.fill_buf().map_err(|e| read_err(what, e))?;
     if magic.is_empty() {
         return Err(Error::malformed(what, "empty layer blob"));
@@ -175,7 +182,10 @@ pub fn scan(what: &str, blob: impl Read + Send, expect: &Expect<'_>) -> Result<L
         }
         _ => {
             let dec = compression
-                .decoder(Box::new(&mut outer))
+                .decoder(Box::new(Consumed {
+                    inner: &mut outer,
+                    count: compressed.clone(),
+                }))
                 .map_err(|e| read_err(what, e))?;
             let guarded = RatioGuard {
                 inner: dec,
