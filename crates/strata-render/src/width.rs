@@ -9,10 +9,7 @@ pub fn rune_width(c: char) -> usize {
     if c == '\0' {
         return 0;
     }
-    match c.width() {
-        None => 0,
-        Some(w) => w,
-    }
+    c.width().unwrap_or_default()
 }
 
 /// go-runewidth's `StringWidth`.
@@ -52,7 +49,7 @@ pub fn ellipsis(s: &str, max: usize) -> String {
         return s.to_string();
     }
     for i in 0..display.len().saturating_sub(1) {
-        if display[i] <= max - 1 && display[i + 1] > max - 1 {
+        if display[i] < max && display[i + 1] >= max {
             let mut out: String = chars[..=i].iter().collect();
             out.push('…');
             return out;
@@ -78,12 +75,7 @@ mod tests {
         let want = format!("{}{}…", "a".repeat(16), "漢".repeat(14));
         assert_eq!(ellipsis(&s, 45), want);
         // Combining marks count 1 here (x/text/width), unlike padding.
-        assert_eq!(
-            ellipsis(&format!("{}", "e\u{301}".repeat(30)), 45)
-                .chars()
-                .count(),
-            45
-        );
+        assert_eq!(ellipsis(&"e\u{301}".repeat(30), 45).chars().count(), 45);
     }
 
     #[test]

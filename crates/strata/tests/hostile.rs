@@ -2,6 +2,8 @@
 //! one-line error naming the file or digest, a non-zero exit that is not a panic, and bounded
 //! memory. The corpus is generated here, in a temp dir.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -274,41 +276,56 @@ fn hostile_corpus_gives_one_line_errors() {
         location: format!("docker-archive:{}", p.display()),
         expect: vec![s("\"h\""), s("outside")],
     });
-    let p = legacy(d, "manifest-dotdot.tar", &[good.clone()], |_, e| {
-        e["Layers"] = json!(["../../etc/passwd"])
-    });
+    let p = legacy(
+        d,
+        "manifest-dotdot.tar",
+        std::slice::from_ref(&good),
+        |_, e| e["Layers"] = json!(["../../etc/passwd"]),
+    );
     cases.push(Case {
         name: "manifest names ..",
         location: format!("docker-archive:{}", p.display()),
         expect: vec![s("../../etc/passwd")],
     });
-    let p = legacy(d, "manifest-abs.tar", &[good.clone()], |_, e| {
-        e["Layers"] = json!(["/etc/passwd"])
-    });
+    let p = legacy(
+        d,
+        "manifest-abs.tar",
+        std::slice::from_ref(&good),
+        |_, e| e["Layers"] = json!(["/etc/passwd"]),
+    );
     cases.push(Case {
         name: "manifest names absolute",
         location: format!("docker-archive:{}", p.display()),
         expect: vec![s("/etc/passwd")],
     });
-    let p = legacy(d, "manifest-absent.tar", &[good.clone()], |_, e| {
-        e["Layers"] = json!(["nothere/layer.tar"])
-    });
+    let p = legacy(
+        d,
+        "manifest-absent.tar",
+        std::slice::from_ref(&good),
+        |_, e| e["Layers"] = json!(["nothere/layer.tar"]),
+    );
     cases.push(Case {
         name: "manifest names absent file",
         location: format!("docker-archive:{}", p.display()),
         expect: vec![s("nothere/layer.tar"), s("not found")],
     });
-    let p = legacy(d, "diffid-mismatch.tar", &[good.clone()], |c, _| {
-        c["rootfs"]["diff_ids"] = json!([sha(b"other")])
-    });
+    let p = legacy(
+        d,
+        "diffid-mismatch.tar",
+        std::slice::from_ref(&good),
+        |c, _| c["rootfs"]["diff_ids"] = json!([sha(b"other")]),
+    );
     cases.push(Case {
         name: "diff ID mismatch",
         location: format!("docker-archive:{}", p.display()),
         expect: vec![sha(b"other"), sha(&good)],
     });
-    let p = legacy(d, "config-digest-mismatch.tar", &[good.clone()], |_, e| {
-        e["Config"] = json!(format!("blobs/sha256/{}", &sha(b"x")[7..]))
-    });
+    let p = legacy(
+        d,
+        "config-digest-mismatch.tar",
+        std::slice::from_ref(&good),
+        |_, e| e["Config"] = json!(format!("blobs/sha256/{}", &sha(b"x")[7..])),
+    );
     cases.push(Case {
         name: "config digest mismatch",
         location: format!("docker-archive:{}", p.display()),
@@ -409,7 +426,7 @@ fn hostile_corpus_gives_one_line_errors() {
         location: format!("oci:{}", p.display()),
         expect: vec![s("limit")],
     });
-    let p = legacy(d, "bad-json.tar", &[good.clone()], |_, _| {});
+    let p = legacy(d, "bad-json.tar", std::slice::from_ref(&good), |_, _| {});
     let mut bytes = std::fs::read(&p).expect("read");
     if let Some(pos) = bytes.windows(9).position(|w| w == b"\"Layers\":") {
         bytes[pos] = b'{';
