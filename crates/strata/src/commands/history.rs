@@ -28,8 +28,10 @@ pub struct Args {
     /// Choose this platform from a multi-platform image.
     #[arg(long)]
     platform: Option<String>,
-    /// The image: docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF].
-    #[arg(value_name = "IMAGE")]
+    #[arg(
+        help = "The image: docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF]",
+        value_name = "IMAGE"
+    )]
     image: String,
 }
 

@@ -18,8 +18,11 @@ pub struct Args {
     /// Choose this platform from a multi-platform image (os/arch[/variant]).
     #[arg(long)]
     platform: Option<String>,
-    /// Images: docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF].
-    #[arg(required = true, value_name = "IMAGE")]
+    #[arg(
+        help = "Images: docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF]",
+        required = true,
+        value_name = "IMAGE"
+    )]
     images: Vec<String>,
 }
 

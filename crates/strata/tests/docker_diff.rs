@@ -1,0 +1,721 @@
+//! Byte-for-byte comparison of `strata` with the real docker CLI and daemon.
+//!
+//! Starts a private daemon with `scripts/dockerd.sh` (state in a temporary directory under /tmp;
+//! stopped again by a guard, also when the test panics) unless `STRATA_DOCKER_HOST` names one
+//! already running, builds and records fixtures with `scripts/docker-fixtures.sh`, then runs
+//! every recorded docker command (`OUTDIR/commands.txt`) through strata on the saved archive
+//! and compares. When no daemon can be started the test is skipped with a loud message, except
+//! under `CI=true`, where it fails.
+//!
+//! Environment:
+//! - `STRATA_DOCKER_HOST=unix:///…`: use this daemon (it is emptied!) instead of starting one.
+//! - `STRATA_FIXTURES_DIR=DIR`: write the fixtures there and keep them (default: a temp dir).
+//! - `STRATA_DOCKER_REUSE=1` with `STRATA_FIXTURES_DIR`: reuse fixtures already recorded there
+//!   (needs the daemon that recorded them, through `STRATA_DOCKER_HOST`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sha2::{Digest, Sha256};
+
+const STRATA: &str = env!("CARGO_BIN_EXE_strata");
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn docker_cli() -> String {
+    if Path::new("/usr/local/bin/docker").exists() {
+        "/usr/local/bin/docker".to_string()
+    } else {
+        "docker".to_string()
+    }
+}
+
+/// A daemon started by this test; stopped (and its state removed) on drop.
+struct DaemonGuard {
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for DaemonGuard {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let script = repo_root().join("scripts/dockerd.sh");
+            let _ = Command::new("bash")
+                .arg(&script)
+                .arg("stop")
+                .arg(dir.path())
+                .status();
+        }
+        // the TempDir field is dropped (removed) after this, once nothing is mounted in it
+    }
+}
+
+/// Starts the daemon. Returns (guard, DOCKER_HOST) or None when the test should be skipped.
+fn start_daemon() -> Option<(DaemonGuard, String)> {
+    if let Ok(host) = std::env::var("STRATA_DOCKER_HOST") {
+        if !host.is_empty() {
+            return Some((DaemonGuard { dir: None }, host));
+        }
+    }
+    let ci = std::env::var("CI").map(|v| v == "true").unwrap_or(false);
+    let dir = tempfile::Builder::new()
+        .prefix("strata-dd-")
+        .tempdir_in("/tmp")
+        .expect("temp dir for the daemon");
+    let guard = DaemonGuard { dir: Some(dir) };
+    let path = guard.dir.as_ref().unwrap().path().to_path_buf();
+    let script = repo_root().join("scripts/dockerd.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg("start")
+        .arg(&path)
+        .output();
+    let problem = match out {
+        Ok(o) if o.status.success() => {
+            let host = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            return Some((guard, host));
+        }
+        Ok(o) => format!(
+            "dockerd.sh start failed ({}):\n{}\n--- daemon log ---\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr),
+            fs::read_to_string(path.join("log")).unwrap_or_default()
+        ),
+        Err(e) => format!("cannot run {}: {e}", script.display()),
+    };
+    if ci {
+        panic!("docker daemon could not start (CI=true, so this is a failure):\n{problem}");
+    }
+    eprintln!("\n**********************************************************************");
+    eprintln!("SKIP docker_diff: no docker daemon could be started here.");
+    eprintln!("{problem}");
+    eprintln!("(run scripts/setup.sh as root, or set STRATA_DOCKER_HOST)");
+    eprintln!("**********************************************************************\n");
+    None
+}
+
+struct Case {
+    name: String,
+    reference: String,
+    tar: String,
+}
+
+struct DockerCmd {
+    file: String,
+    relative: bool,
+    args: Vec<String>,
+}
+
+fn read_cases(out: &Path) -> Vec<Case> {
+    let text = fs::read_to_string(out.join("cases.txt")).expect("cases.txt");
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 3, "bad cases.txt line {l:?}");
+            Case {
+                name: f[0].into(),
+                reference: f[1].into(),
+                tar: f[2].into(),
+            }
+        })
+        .collect()
+}
+
+fn read_commands(out: &Path) -> Vec<DockerCmd> {
+    let text = fs::read_to_string(out.join("commands.txt")).expect("commands.txt");
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert!(f.len() >= 3, "bad commands.txt line {l:?}");
+            DockerCmd {
+                file: f[0].into(),
+                relative: f[1] == "1",
+                args: f[2..].iter().map(|s| s.to_string()).collect(),
+            }
+        })
+        .collect()
+}
+
+/// strata's arguments for a docker command line (without the image).
+fn strata_args(docker_args: &[String]) -> Vec<String> {
+    match docker_args {
+        [a, b, rest @ ..] if a == "image" && b == "inspect" => {
+            std::iter::once("inspect".to_string())
+                .chain(rest.iter().cloned())
+                .collect()
+        }
+        [a, rest @ ..] if a == "history" => std::iter::once("history".to_string())
+            .chain(rest.iter().cloned())
+            .collect(),
+        other => panic!("no strata equivalent for docker {other:?}"),
+    }
+}
+
+fn run(prog: &str, args: &[String], host: &str) -> Output {
+    Command::new(prog)
+        .args(args)
+        .env("DOCKER_HOST", host)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"))
+}
+
+/// Removes the `"GraphDriver": {...}` block (from its line to the closing line at the same
+/// indentation).
+fn strip_graph_driver(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut skip_until: Option<String> = None;
+    for line in s.split_inclusive('\n') {
+        let bare = line.trim_end_matches('\n');
+        if let Some(indent) = &skip_until {
+            if bare == format!("{indent}}}") || bare == format!("{indent}}},") {
+                skip_until = None;
+            }
+            continue;
+        }
+        let trimmed = bare.trim_start();
+        if trimmed == "\"GraphDriver\": {" {
+            skip_until = Some(bare[..bare.len() - trimmed.len()].to_string());
+            continue;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// A readable description of the first difference between two outputs.
+fn first_diff(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.split('\n').collect();
+    let a: Vec<&str> = actual.split('\n').collect();
+    for i in 0..e.len().max(a.len()) {
+        let (x, y) = (e.get(i), a.get(i));
+        if x != y {
+            let mut s = format!("    first difference at line {}:\n", i + 1);
+            let _ = writeln!(
+                s,
+                "      docker: {}",
+                x.map_or("<no line>".into(), |l| format!("{l:?}"))
+            );
+            let _ = writeln!(
+                s,
+                "      strata: {}",
+                y.map_or("<no line>".into(), |l| format!("{l:?}"))
+            );
+            let _ = write!(
+                s,
+                "    ({} lines from docker, {} from strata)",
+                e.len(),
+                a.len()
+            );
+            return s;
+        }
+    }
+    "    (no line differs; byte difference?)".into()
+}
+
+struct Recorded {
+    stdout: String,
+    stderr: String,
+    code: i32,
+}
+
+fn recorded(dir: &Path, file: &str) -> Recorded {
+    let stdout = fs::read_to_string(dir.join(file))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()));
+    let stderr = fs::read_to_string(dir.join(format!("{file}.stderr"))).unwrap_or_default();
+    let code = fs::read_to_string(dir.join(format!("{file}.rc")))
+        .map(|s| s.trim().parse().unwrap_or(-1))
+        .unwrap_or(0);
+    Recorded {
+        stdout,
+        stderr,
+        code,
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Compares one case × command; returns a mismatch report or None.
+fn compare_one(host: &str, out: &Path, case: &Case, cmd: &DockerCmd) -> Option<String> {
+    let image = if case.tar == "multi.tar" {
+        format!(
+            "docker-archive:{}:{}",
+            out.join(&case.tar).display(),
+            case.reference
+        )
+    } else {
+        format!("docker-archive:{}", out.join(&case.tar).display())
+    };
+    let mut sargs = strata_args(&cmd.args);
+    sargs.push(image);
+    let rec = recorded(&out.join(&case.name), &cmd.file);
+    let is_inspect = cmd.file == "inspect.json";
+    let norm = |s: String| {
+        if is_inspect {
+            strip_graph_driver(&s)
+        } else {
+            s
+        }
+    };
+    let header = format!("{}/{}: strata {}", case.name, cmd.file, shell_words(&sargs));
+
+    let so = run(STRATA, &sargs, host);
+    let s_stdout = norm(text(&so.stdout));
+    let s_code = so.status.code().unwrap_or(-1);
+    let exp_stdout = norm(rec.stdout.clone());
+
+    let mut ok = s_stdout == exp_stdout;
+    if !ok && cmd.relative && rec.code == 0 {
+        // relative times drift: docker, strata, docker back to back
+        let mut dargs = cmd.args.clone();
+        dargs.push(case.reference.clone());
+        for _ in 0..3 {
+            let d1 = norm(text(&run(&docker_cli(), &dargs, host).stdout));
+            let s = norm(text(&run(STRATA, &sargs, host).stdout));
+            let d2 = norm(text(&run(&docker_cli(), &dargs, host).stdout));
+            if s == d1 || s == d2 {
+                ok = true;
+                break;
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    if !ok {
+        problems.push(format!(
+            "  stdout differs\n{}",
+            first_diff(&exp_stdout, &s_stdout)
+        ));
+    }
+    if s_code != rec.code {
+        problems.push(format!(
+            "  exit code: docker {}, strata {}",
+            rec.code, s_code
+        ));
+    }
+    if rec.code != 0 && text(&so.stderr) != rec.stderr {
+        problems.push(format!(
+            "  stderr differs (docker failed here)\n{}",
+            first_diff(&rec.stderr, &text(&so.stderr))
+        ));
+    }
+    if problems.is_empty() {
+        return None;
+    }
+    if rec.code == 0 && s_code != 0 {
+        let err = text(&so.stderr);
+        let head: Vec<&str> = err.lines().take(5).collect();
+        problems.push(format!(
+            "  strata stderr: {}",
+            head.join("\n                 ")
+        ));
+    }
+    Some(format!("{header}\n{}", problems.join("\n")))
+}
+
+fn shell_words(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            if a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_=./:".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// OCI layouts
+
+fn sha256_hex(b: &[u8]) -> String {
+    Sha256::digest(b)
+        .iter()
+        .fold(String::with_capacity(64), |mut s, x| {
+            let _ = write!(s, "{x:02x}");
+            s
+        })
+}
+
+/// All regular files of a tar, by path (symlinked files resolved, as docker save uses them).
+fn read_tar(path: &Path) -> HashMap<String, Vec<u8>> {
+    let mut files = HashMap::new();
+    let mut links = Vec::new();
+    let mut ar = tar::Archive::new(fs::File::open(path).expect("open tar"));
+    for entry in ar.entries().expect("tar entries") {
+        let mut entry = entry.expect("tar entry");
+        let name = entry
+            .path()
+            .expect("entry path")
+            .to_string_lossy()
+            .trim_start_matches("./")
+            .to_string();
+        match entry.header().entry_type() {
+            tar::EntryType::Symlink => {
+                let target = entry
+                    .link_name()
+                    .expect("link")
+                    .expect("link")
+                    .to_string_lossy()
+                    .to_string();
+                links.push((name, target));
+            }
+            t if t.is_file() => {
+                let mut v = Vec::new();
+                entry.read_to_end(&mut v).expect("read entry");
+                files.insert(name, v);
+            }
+            _ => {}
+        }
+    }
+    for (name, target) in links {
+        let base = Path::new(&name).parent().unwrap_or(Path::new(""));
+        let mut parts: Vec<String> = Vec::new();
+        for c in base.join(&target).components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    parts.pop();
+                }
+                std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into()),
+                _ => {}
+            }
+        }
+        if let Some(v) = files.get(&parts.join("/")).cloned() {
+            files.insert(name, v);
+        }
+    }
+    files
+}
+
+/// Writes an OCI image layout of the (single) image in a docker-archive, keeping the config
+/// bytes as they are (unlike skopeo, which rewrites the config). `gzip` compresses the layers.
+/// Returns the layout's files (relative path → bytes).
+fn faithful_oci(docker_tar: &Path, tag: &str, gzip: bool) -> Vec<(String, Vec<u8>)> {
+    let files = read_tar(docker_tar);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&files["manifest.json"]).expect("manifest.json");
+    let m = &manifest[0];
+    let config = files[m["Config"].as_str().unwrap()].clone();
+    let mut blobs: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut layers = Vec::new();
+    for l in m["Layers"].as_array().unwrap() {
+        let raw = files[l.as_str().unwrap()].clone();
+        let (blob, media) = if gzip {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(&raw).unwrap();
+            (
+                enc.finish().unwrap(),
+                "application/vnd.oci.image.layer.v1.tar+gzip",
+            )
+        } else {
+            (raw, "application/vnd.oci.image.layer.v1.tar")
+        };
+        let d = sha256_hex(&blob);
+        layers.push(serde_json::json!({"mediaType": media, "digest": format!("sha256:{d}"), "size": blob.len()}));
+        blobs.push((d, blob));
+    }
+    let cd = sha256_hex(&config);
+    let man = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": format!("sha256:{cd}"), "size": config.len()},
+        "layers": layers,
+    });
+    let man = serde_json::to_vec(&man).unwrap();
+    let md = sha256_hex(&man);
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": format!("sha256:{md}"),
+            "size": man.len(),
+            "annotations": {"org.opencontainers.image.ref.name": tag},
+        }],
+    });
+    blobs.push((cd, config));
+    blobs.push((md, man));
+    let mut out = vec![
+        (
+            "oci-layout".to_string(),
+            br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+        ),
+        (
+            "index.json".to_string(),
+            serde_json::to_vec(&index).unwrap(),
+        ),
+    ];
+    for (d, b) in blobs {
+        out.push((format!("blobs/sha256/{d}"), b));
+    }
+    out
+}
+
+fn write_layout_dir(dir: &Path, files: &[(String, Vec<u8>)]) {
+    let _ = fs::remove_dir_all(dir);
+    for (p, b) in files {
+        let path = dir.join(p);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, b).unwrap();
+    }
+}
+
+fn write_layout_tar(path: &Path, files: &[(String, Vec<u8>)]) {
+    let mut b = tar::Builder::new(fs::File::create(path).unwrap());
+    for (p, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, p, data.as_slice()).unwrap();
+    }
+    b.finish().unwrap();
+}
+
+fn strata_inspect(image: &str, host: &str) -> Result<serde_json::Value, String> {
+    let o = run(STRATA, &["inspect".to_string(), image.to_string()], host);
+    if !o.status.success() {
+        return Err(format!(
+            "strata inspect {image} failed: {}",
+            text(&o.stderr).trim()
+        ));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .map_err(|e| format!("strata inspect {image}: bad JSON: {e}"))?;
+    Ok(v[0].clone())
+}
+
+/// Config digest of the single image in an OCI layout directory.
+fn oci_config_digest(dir: &Path) -> String {
+    let index: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let md = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_string();
+    let man: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("blobs/sha256").join(md)).unwrap()).unwrap();
+    man["config"]["digest"].as_str().unwrap().to_string()
+}
+
+/// null, "", [], {} and false are all "empty" (the OCI config conversion drops them).
+fn empty(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::String(s) => s.is_empty(),
+        serde_json::Value::Array(a) => a.is_empty(),
+        serde_json::Value::Object(o) => o.is_empty(),
+        serde_json::Value::Bool(b) => !b,
+        _ => false,
+    }
+}
+
+fn oci_checks(host: &str, out: &Path, cases: &[Case]) -> Vec<String> {
+    let mut bad = Vec::new();
+    for case in cases.iter().filter(|c| c.tar != "multi.tar") {
+        let tag = case.reference.rsplit(':').next().unwrap();
+        let rec_text = fs::read_to_string(out.join(&case.name).join("inspect.json")).unwrap();
+        let docker: serde_json::Value = serde_json::from_str(&rec_text).unwrap();
+        let docker = &docker[0];
+
+        // 1. faithful layouts (config bytes kept): everything image-derived must be identical
+        let gz = faithful_oci(&out.join(&case.tar), tag, true);
+        let plain = faithful_oci(&out.join(&case.tar), tag, false);
+        let dir = out.join(format!("{}.faithful.oci", case.name));
+        let tarp = out.join(format!("{}.faithful.oci.tar", case.name));
+        write_layout_dir(&dir, &gz);
+        write_layout_tar(&tarp, &plain);
+        for image in [
+            format!("oci:{}:{tag}", dir.display()),
+            format!("oci-archive:{}:{tag}", tarp.display()),
+        ] {
+            match strata_inspect(&image, host) {
+                Err(e) => bad.push(format!("{}: {e}", case.name)),
+                Ok(s) => {
+                    for key in [
+                        "Id",
+                        "Created",
+                        "Comment",
+                        "Container",
+                        "ContainerConfig",
+                        "DockerVersion",
+                        "Author",
+                        "Config",
+                        "Architecture",
+                        "Os",
+                        "Size",
+                        "RootFS",
+                    ] {
+                        if s[key] != docker[key] {
+                            bad.push(format!(
+                                "{}: strata inspect {image}: {key} differs from docker's\n      docker: {}\n      strata: {}",
+                                case.name, docker[key], s[key]
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+
+        // 2. skopeo copies: skopeo rewrites the config as an OCI config (new Id, and drops
+        //    Healthcheck, OnBuild, Shell, container_config...), so only what survives is compared.
+        let sdir = out.join(format!("{}.oci", case.name));
+        let want_id = oci_config_digest(&sdir);
+        for image in [
+            format!("oci:{}:{tag}", sdir.display()),
+            format!(
+                "oci-archive:{}:{tag}",
+                out.join(format!("{}.oci.tar", case.name)).display()
+            ),
+        ] {
+            match strata_inspect(&image, host) {
+                Err(e) => bad.push(format!("{}: {e}", case.name)),
+                Ok(s) => {
+                    if s["Id"] != serde_json::Value::String(want_id.clone()) {
+                        bad.push(format!(
+                            "{}: strata inspect {image}: Id {} (config digest is {want_id})",
+                            case.name, s["Id"]
+                        ));
+                    }
+                    for key in ["RootFS", "Created", "Architecture", "Os", "Size"] {
+                        if s[key] != docker[key] {
+                            bad.push(format!(
+                                "{}: strata inspect {image}: {key} differs from the docker-archive's\n      docker: {}\n      strata: {}",
+                                case.name, docker[key], s[key]
+                            ));
+                        }
+                    }
+                    for key in [
+                        "User",
+                        "ExposedPorts",
+                        "Env",
+                        "Entrypoint",
+                        "Cmd",
+                        "Volumes",
+                        "WorkingDir",
+                        "Labels",
+                        "StopSignal",
+                    ] {
+                        let (d, v) = (&docker["Config"][key], &s["Config"][key]);
+                        if d != v && !(empty(d) && empty(v)) {
+                            bad.push(format!(
+                                "{}: strata inspect {image}: Config.{key} differs from the docker-archive's\n      docker: {d}\n      strata: {v}",
+                                case.name
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    bad
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn strata_matches_docker() {
+    let Some((guard, host)) = start_daemon() else {
+        return;
+    };
+
+    let keep_dir = std::env::var("STRATA_FIXTURES_DIR")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let tmp;
+    let out: PathBuf = match &keep_dir {
+        Some(d) => PathBuf::from(d),
+        None => {
+            tmp = tempfile::Builder::new()
+                .prefix("strata-fixtures-")
+                .tempdir_in("/tmp")
+                .unwrap();
+            tmp.path().to_path_buf()
+        }
+    };
+    let reuse = keep_dir.is_some()
+        && std::env::var("STRATA_DOCKER_REUSE").is_ok_and(|v| v == "1")
+        && out.join("commands.txt").exists();
+    if !reuse {
+        let t = std::time::Instant::now();
+        let o = Command::new("bash")
+            .arg(repo_root().join("scripts/docker-fixtures.sh"))
+            .arg(&out)
+            .env("DOCKER_HOST", &host)
+            .output()
+            .expect("run docker-fixtures.sh");
+        assert!(
+            o.status.success(),
+            "scripts/docker-fixtures.sh failed ({}):\n{}\n--- daemon log (tail) ---\n{}",
+            o.status,
+            text(&o.stderr),
+            guard
+                .dir
+                .as_ref()
+                .and_then(|d| fs::read_to_string(d.path().join("log")).ok())
+                .map(|l| l
+                    .lines()
+                    .rev()
+                    .take(30)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("\n"))
+                .unwrap_or_default()
+        );
+        eprintln!(
+            "docker fixtures built in {:.1?} in {}",
+            t.elapsed(),
+            out.display()
+        );
+    }
+
+    let cases = read_cases(&out);
+    let commands = read_commands(&out);
+    assert!(
+        !cases.is_empty() && !commands.is_empty(),
+        "no cases recorded in {}",
+        out.display()
+    );
+
+    let mut mismatches = Vec::new();
+    let mut total = 0;
+    for case in &cases {
+        for cmd in &commands {
+            total += 1;
+            if let Some(m) = compare_one(&host, &out, case, cmd) {
+                mismatches.push(m);
+            }
+        }
+    }
+    let oci = oci_checks(&host, &out, &cases);
+
+    if !mismatches.is_empty() || !oci.is_empty() {
+        let mut report = format!(
+            "{} of {total} docker comparisons differ, {} OCI check(s) failed (fixtures: {}; set STRATA_FIXTURES_DIR to keep them)\n\n",
+            mismatches.len(),
+            oci.len(),
+            out.display()
+        );
+        for m in mismatches.iter().chain(oci.iter()) {
+            report.push_str(m);
+            report.push_str("\n\n");
+        }
+        drop(guard);
+        panic!("{report}");
+    }
+    drop(guard);
+}
