@@ -6,7 +6,22 @@ use unicode_width::UnicodeWidthChar;
 /// go-runewidth's width of one character (non-East-Asian locale): combining and zero-width 0,
 /// wide and fullwidth 2, everything else 1.
 pub fn rune_width(c: char) -> usize {
-    if c == '\0' {
+    // go-runewidth's `nonprint` table: width 0 (U+2028 is measured so on the real CLI).
+    const NONPRINT: [(u32, u32); 11] = [
+        (0x0000, 0x001F),
+        (0x007F, 0x009F),
+        (0x00AD, 0x00AD),
+        (0x070F, 0x070F),
+        (0x180B, 0x180E),
+        (0x200B, 0x200F),
+        (0x2028, 0x202E),
+        (0x206A, 0x206F),
+        (0xFEFF, 0xFEFF),
+        (0xFFF9, 0xFFFB),
+        (0xFFFE, 0xFFFF),
+    ];
+    let u = c as u32;
+    if NONPRINT.iter().any(|&(lo, hi)| (lo..=hi).contains(&u)) {
         return 0;
     }
     c.width().unwrap_or_default()
@@ -84,5 +99,7 @@ mod tests {
         assert_eq!(string_width("漢字"), 4);
         assert_eq!(string_width("e\u{301}"), 1);
         assert_eq!(string_width("é"), 1);
+        // Measured on docker CLI 28.2.2 (tests/docker/FINDINGS.md): U+2028 pads as width 0.
+        assert_eq!(string_width("a\u{2028}b"), 2);
     }
 }

@@ -93,11 +93,14 @@ fn start_daemon() -> Option<(DaemonGuard, String)> {
     if ci {
         panic!("docker daemon could not start (CI=true, so this is a failure):\n{problem}");
     }
-    eprintln!("\n**********************************************************************");
-    eprintln!("SKIP docker_diff: no docker daemon could be started here.");
-    eprintln!("{problem}");
-    eprintln!("(run scripts/setup.sh as root, or set STRATA_DOCKER_HOST)");
-    eprintln!("**********************************************************************\n");
+    // written to the real stderr, not through eprintln!, so the test harness does not hide it
+    let msg = format!(
+        "\n**********************************************************************\n\
+         SKIP docker_diff: no docker daemon could be started here.\n{problem}\n\
+         (run scripts/setup.sh as root, or set STRATA_DOCKER_HOST)\n\
+         **********************************************************************\n\n"
+    );
+    let _ = std::io::stderr().write_all(msg.as_bytes());
     None
 }
 
@@ -275,6 +278,8 @@ fn compare_one(host: &str, out: &Path, case: &Case, cmd: &DockerCmd) -> Option<S
     let exp_stdout = norm(rec.stdout.clone());
 
     let mut ok = s_stdout == exp_stdout;
+    // what to show when it differs: (docker's, strata's, note)
+    let mut shown = (exp_stdout.clone(), s_stdout.clone(), "");
     if !ok && cmd.relative && rec.code == 0 {
         // relative times drift: docker, strata, docker back to back
         let mut dargs = cmd.args.clone();
@@ -287,13 +292,15 @@ fn compare_one(host: &str, out: &Path, case: &Case, cmd: &DockerCmd) -> Option<S
                 ok = true;
                 break;
             }
+            shown = (d2, s, " (against a fresh docker run)");
         }
     }
     let mut problems = Vec::new();
     if !ok {
         problems.push(format!(
-            "  stdout differs\n{}",
-            first_diff(&exp_stdout, &s_stdout)
+            "  stdout differs{}\n{}",
+            shown.2,
+            first_diff(&shown.0, &shown.1)
         ));
     }
     if s_code != rec.code {
