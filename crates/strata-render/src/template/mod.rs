@@ -1,89 +1,79 @@
-//! Go text/template engine (docker CLI flavour). TEMPORARY STUB: the real engine replaces
-//! this file; only the data types are final.
+//! Go `text/template` (Go 1.24 semantics) with the docker CLI's template functions.
+//!
+//! [`Template::parse`] accepts the same language as Go (actions, trim markers, comments,
+//! pipelines, variables, `if`/`else if`/`range`/`with`/`break`/`continue`/`define`/
+//! `template`/`block`) and reports errors with Go's messages. Execution prints values the way
+//! `fmt` does and provides Go's builtins plus docker's `json`, `split`, `join`, `title`, `lower`,
+//! `upper`, `pad` and `truncate`.
+
+mod exec;
+mod funcs;
+mod gofmt;
+mod json;
+mod lex;
+mod parse;
+mod rv;
+mod value;
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-/// A Go value as text/template and fmt see it.
-#[derive(Debug, Clone)]
-pub enum Value {
-    /// Go nil.
-    Nil,
-    /// bool.
-    Bool(bool),
-    /// int64.
-    Int(i64),
-    /// uint64.
-    Uint(u64),
-    /// float64.
-    Float(f64),
-    /// string.
-    String(String),
-    /// A slice; `None` is nil.
-    List(Option<Vec<Value>>),
-    /// A map with string keys; `None` is nil.
-    Map(Option<BTreeMap<String, Value>>),
-    /// A struct or pointer to struct.
-    Struct(Box<Struct>),
-}
-
-/// A Go struct.
-#[derive(Debug, Clone)]
-pub struct Struct {
-    /// Go type name.
-    pub type_name: String,
-    /// Pointer to struct.
-    pub pointer: bool,
-    /// Fields in order.
-    pub fields: Vec<(String, Value)>,
-    /// JSON override.
-    pub json: Option<String>,
-    /// fmt override.
-    pub display: Option<String>,
-}
-
-impl Struct {
-    /// A struct of this type with no fields.
-    pub fn new(type_name: &str) -> Struct {
-        Struct {
-            type_name: type_name.to_string(),
-            pointer: false,
-            fields: Vec::new(),
-            json: None,
-            display: None,
-        }
-    }
-    /// Adds a field.
-    pub fn field(mut self, name: &str, v: Value) -> Struct {
-        self.fields.push((name.to_string(), v));
-        self
-    }
-}
+pub use value::{Struct, Value};
 
 /// A parsed template.
-pub struct Template;
-
-/// A template error.
-#[derive(Debug)]
-pub struct TemplateError(String);
-
-impl std::fmt::Display for TemplateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+#[derive(Debug, Clone)]
+pub struct Template {
+    text: String,
+    trees: BTreeMap<String, parse::Tree>,
 }
-impl std::error::Error for TemplateError {}
 
 impl Template {
-    /// Parses.
-    pub fn parse(_text: &str) -> Result<Template, TemplateError> {
-        Err(TemplateError("templates are not available yet".into()))
+    /// Parses `text` with docker's function set (Go's builtins + docker's basicFunctions).
+    pub fn parse(text: &str) -> Result<Template, TemplateError> {
+        let has_func = |name: &str| funcs::lookup(name, false).is_some();
+        let trees = parse::parse(text, &has_func).map_err(TemplateError::new)?;
+        Ok(Template {
+            text: text.to_string(),
+            trees,
+        })
     }
-    /// Executes.
-    pub fn execute(&self, _data: &Value, _out: &mut String) -> Result<(), TemplateError> {
-        Err(TemplateError("templates are not available yet".into()))
+
+    /// Executes against `data`, appending to `out`.
+    pub fn execute(&self, data: &Value, out: &mut String) -> Result<(), TemplateError> {
+        exec::execute(&self.trees, &self.text, false, data, out)
     }
-    /// Executes the header.
-    pub fn execute_header(&self, _data: &Value, _out: &mut String) -> Result<(), TemplateError> {
-        Err(TemplateError("templates are not available yet".into()))
+
+    /// Executes with docker's HeaderFunctions replacing the basic ones (used to render a table header).
+    pub fn execute_header(&self, data: &Value, out: &mut String) -> Result<(), TemplateError> {
+        exec::execute(&self.trees, &self.text, true, data, out)
     }
 }
+
+/// Error with a Go-compatible message (Display gives e.g. `template: :1: function "foo" not defined`
+/// or `template: :1:2: executing "" at <.Foo>: can't evaluate field Foo in type *formatter.historyContext`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    message: String,
+}
+
+impl TemplateError {
+    pub(crate) fn new(message: String) -> TemplateError {
+        TemplateError { message }
+    }
+
+    /// The full message, as Go's `err.Error()` would return it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TemplateError {}

@@ -21,7 +21,7 @@ pub enum Value {
     List(Option<Vec<Value>>),
     /// A Go map with string keys. `None` is a nil map (prints `map[]`, json `null`). fmt and json
     /// print keys sorted by byte order. Field access `.key` on a map yields the value or, when the key
-    /// is missing, the "zero value" that prints as `<no value>` (Go's behaviour for map[string]interface{}).
+    /// is missing, the "zero value" that prints as `<no value>` (Go's behaviour for `map[string]interface{}`).
     Map(Option<BTreeMap<String, Value>>),
     /// A Go struct or pointer to struct.
     Struct(Box<Struct>),
@@ -122,7 +122,9 @@ impl Value {
 
     /// A non-nil `[]string`.
     pub fn strings<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Value {
-        Value::List(Some(items.into_iter().map(|s| Value::String(s.into())).collect()))
+        Value::List(Some(
+            items.into_iter().map(|s| Value::String(s.into())).collect(),
+        ))
     }
 
     /// A nil slice.
