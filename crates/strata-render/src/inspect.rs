@@ -185,7 +185,16 @@ pub fn inspect_value(config: &Value, facts: &InspectFacts) -> Value {
         ),
     );
     m.insert("Parent".into(), Value::String(facts.parent.clone()));
-    m.insert("Comment".into(), Value::String(go_string(get("comment"))));
+    // The daemon falls back to the newest history entry's comment (`docker commit -m`).
+    let mut comment = go_string(get("comment"));
+    if comment.is_empty() {
+        if let Some(Value::Array(h)) = get("history") {
+            if let Some(last) = h.last() {
+                comment = go_string(gojson::get(last, "comment"));
+            }
+        }
+    }
+    m.insert("Comment".into(), Value::String(comment));
     let created = get("created")
         .and_then(Value::as_str)
         .and_then(parse_rfc3339)

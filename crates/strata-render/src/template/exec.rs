@@ -566,6 +566,9 @@ impl<'t, 'd> State<'t, 'd, '_> {
                     Value::Map(Some(m)) => m.get(name),
                     _ => None,
                 });
+                if e.is_none() && crate::template::value::RAW_MODE.with(|r| r.get()) {
+                    return Err(self.err(format!("map has no entry for key {}", gofmt::quote(name))));
+                }
                 return Ok(match e {
                     Some(e) => RV::elem(e, iface),
                     None => RV::invalid(),
@@ -698,9 +701,13 @@ impl<'t, 'd> State<'t, 'd, '_> {
                     && match (typ, got.get()) {
                         (Param::Str, Some(Value::String(_))) => true,
                         (Param::Int, Some(Value::Int(_))) => true,
-                        (Param::StrList, Some(Value::List(None))) => true,
+                        (Param::StrList, Some(Value::List(None))) => {
+                            !crate::template::value::RAW_MODE.with(|r| r.get())
+                        }
                         (Param::StrList, Some(Value::List(Some(l)))) => {
-                            l.iter().all(|v| matches!(v, Value::String(_)))
+                            // Decoded JSON holds []interface{}, which is not a []string.
+                            !crate::template::value::RAW_MODE.with(|r| r.get())
+                                && l.iter().all(|v| matches!(v, Value::String(_)))
                         }
                         _ => false,
                     };

@@ -46,6 +46,15 @@ impl Template {
         exec::execute(&self.trees, &self.text, false, data, out)
     }
 
+    /// Executes against JSON decoded into `map[string]interface{}` with `missingkey=error`:
+    /// the docker CLI's fallback when the typed value fails (`tryRawInspectFallback`).
+    pub fn execute_raw(&self, data: &Value, out: &mut String) -> Result<(), TemplateError> {
+        value::RAW_MODE.with(|r| r.set(true));
+        let result = exec::execute(&self.trees, &self.text, false, data, out);
+        value::RAW_MODE.with(|r| r.set(false));
+        result
+    }
+
     /// Executes with docker's HeaderFunctions replacing the basic ones (used to render a table header).
     pub fn execute_header(&self, data: &Value, out: &mut String) -> Result<(), TemplateError> {
         exec::execute(&self.trees, &self.text, true, data, out)

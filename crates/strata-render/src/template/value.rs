@@ -223,8 +223,17 @@ impl ElemClass<'_> {
     }
 }
 
+thread_local! {
+    /// Set while executing on decoded JSON (`map[string]interface{}`): every collection holds
+    /// interface values and a missing map key is an error (`missingkey=error`).
+    pub(crate) static RAW_MODE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Infers the element class of a collection.
 pub(crate) fn elem_class<'a>(items: impl Iterator<Item = &'a Value>) -> ElemClass<'a> {
+    if RAW_MODE.with(|r| r.get()) {
+        return ElemClass::Iface;
+    }
     let mut class: Option<(String, &'a Value)> = None;
     for v in items {
         if matches!(v, Value::Nil) {

@@ -58,14 +58,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             print(&text);
             Ok(ExitCode::SUCCESS)
         }
-        Err(FormatError::Parse(m)) => Err(Exit {
-            code: 64,
-            message: format!("template parsing error: {m}"),
-        }
-        .into()),
-        Err(FormatError::Execute(m)) => Err(Exit {
+        // docker history reports both kinds as "template parsing error", exit 1.
+        Err(FormatError::Parse(m)) | Err(FormatError::Execute(m)) => Err(Exit {
             code: 1,
-            message: format!("template: {m}"),
+            message: format!("template parsing error: {m}"),
         }
         .into()),
     }

@@ -58,34 +58,36 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Err(e) => errors.push(e),
         }
     }
+    let mut messages: Vec<String> = Vec::new();
     match &template {
         None => print(&render_default(&found)),
         Some(t) => {
+            // docker's TemplateInspector: typed value first, then the raw JSON map with
+            // missingkey=error; a failed element prints nothing; an empty result prints "\n".
             let mut out = String::new();
             for v in &found {
-                let typed = crate::tdata::inspect_data(v);
                 let mut one = String::new();
-                if t.execute(&typed, &mut one).is_err() {
-                    // docker falls back to the raw JSON as a map when the typed value fails.
+                if t.execute(&crate::tdata::inspect_data(v), &mut one).is_err() {
                     one.clear();
-                    let raw = crate::tdata::raw_data(v);
-                    if let Err(e) = t.execute(&raw, &mut one) {
-                        print(&out);
-                        return Err(Exit {
-                            code: 1,
-                            message: format!("template: {e}"),
-                        }
-                        .into());
+                    if let Err(e) = t.execute_raw(&crate::tdata::raw_data(v), &mut one) {
+                        messages.push(format!("template parsing error: {e}"));
+                        continue;
                     }
                 }
                 out.push_str(&one);
                 out.push('\n');
             }
+            if out.is_empty() {
+                out.push('\n');
+            }
             print(&out);
         }
     }
-    if errors.is_empty() {
+    if errors.is_empty() && messages.is_empty() {
         return Ok(ExitCode::SUCCESS);
+    }
+    for m in &messages {
+        error_line(m);
     }
     for e in &errors {
         match e.downcast_ref::<Exit>() {
