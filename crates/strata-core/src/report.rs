@@ -83,6 +83,8 @@ pub struct Base {
     pub id: Digest,
     /// How many layers it contributes.
     pub layers: usize,
+    /// How many history steps it has (the derived image's own steps follow them).
+    pub history_len: usize,
 }
 
 /// Finds the longest base among the other images of `source`.
@@ -116,6 +118,7 @@ pub fn find_base(
             name,
             id: other.id.clone(),
             layers: theirs.len(),
+            history_len: other.history().map(|h| h.len()).unwrap_or(0),
         });
     }
     best

@@ -237,7 +237,10 @@ fn oci_config(v: &J) -> Value {
     Value::Struct(Box::new(st))
 }
 
-fn simple_struct(type_name: &str, v: Option<&J>, fields: &[(&str, fn(Option<&J>) -> Value)]) -> Value {
+/// Builds one template field from the JSON member of the same name.
+type FieldFn = fn(Option<&J>) -> Value;
+
+fn simple_struct(type_name: &str, v: Option<&J>, fields: &[(&str, FieldFn)]) -> Value {
     let mut st = Struct::new(type_name);
     for (k, f) in fields {
         st = st.field(*k, f(v.and_then(|x| x.get(*k))));
@@ -254,12 +257,32 @@ pub fn inspect_data(v: &J) -> Value {
     // JSON of the typed struct: the CLI's field set and omitempty rules.
     let mut json = serde_json::Map::new();
     for k in [
-        "Id", "RepoTags", "RepoDigests", "Parent", "Comment", "Created", "Container",
-        "ContainerConfig", "DockerVersion", "Author", "Config", "Architecture", "Variant", "Os",
-        "OsVersion", "Size", "VirtualSize", "GraphDriver", "RootFS", "Metadata",
+        "Id",
+        "RepoTags",
+        "RepoDigests",
+        "Parent",
+        "Comment",
+        "Created",
+        "Container",
+        "ContainerConfig",
+        "DockerVersion",
+        "Author",
+        "Config",
+        "Architecture",
+        "Variant",
+        "Os",
+        "OsVersion",
+        "Size",
+        "VirtualSize",
+        "GraphDriver",
+        "RootFS",
+        "Metadata",
     ] {
         let Some(x) = g(k) else { continue };
-        let omit_empty = matches!(k, "Created" | "Container" | "Variant" | "OsVersion" | "VirtualSize");
+        let omit_empty = matches!(
+            k,
+            "Created" | "Container" | "Variant" | "OsVersion" | "VirtualSize"
+        );
         if omit_empty && !nonempty(x) {
             continue;
         }
@@ -282,15 +305,23 @@ pub fn inspect_data(v: &J) -> Value {
         json.insert(k.to_string(), x.clone());
     }
     let mut last_tag = Struct::new("time.Time");
-    let ltt = g("Metadata").and_then(|m| m.get("LastTagTime")).and_then(J::as_str).unwrap_or_default();
+    let ltt = g("Metadata")
+        .and_then(|m| m.get("LastTagTime"))
+        .and_then(J::as_str)
+        .unwrap_or_default();
     last_tag.display = Some(match strata_render::time::parse_rfc3339(ltt) {
         Some(t) => strata_render::time::format_go_string(t.unix, 0, "UTC"),
         None => ltt.to_string(),
     });
     last_tag.json = Some(compact(&J::String(ltt.to_string())));
-    let mut metadata = Struct::new("image.Metadata").field("LastTagTime", Value::Struct(Box::new(last_tag)));
+    let mut metadata =
+        Struct::new("image.Metadata").field("LastTagTime", Value::Struct(Box::new(last_tag)));
     metadata.json = g("Metadata").map(compact);
-    let rootfs = simple_struct("image.RootFS", g("RootFS"), &[("Type", s), ("Layers", string_list)]);
+    let rootfs = simple_struct(
+        "image.RootFS",
+        g("RootFS"),
+        &[("Type", s), ("Layers", string_list)],
+    );
     let graph = simple_struct(
         "storage.DriverData",
         g("GraphDriver"),
@@ -305,7 +336,12 @@ pub fn inspect_data(v: &J) -> Value {
         .field("Comment", s(g("Comment")))
         .field("Created", s(g("Created")))
         .field("Container", s(g("Container")))
-        .field("ContainerConfig", g("ContainerConfig").map(container_config).unwrap_or(Value::Nil))
+        .field(
+            "ContainerConfig",
+            g("ContainerConfig")
+                .map(container_config)
+                .unwrap_or(Value::Nil),
+        )
         .field("DockerVersion", s(g("DockerVersion")))
         .field("Author", s(g("Author")))
         .field("Config", g("Config").map(oci_config).unwrap_or(Value::Nil))

@@ -567,7 +567,9 @@ impl<'t, 'd> State<'t, 'd, '_> {
                     _ => None,
                 });
                 if e.is_none() && crate::template::value::RAW_MODE.with(|r| r.get()) {
-                    return Err(self.err(format!("map has no entry for key {}", gofmt::quote(name))));
+                    return Err(
+                        self.err(format!("map has no entry for key {}", gofmt::quote(name)))
+                    );
                 }
                 return Ok(match e {
                     Some(e) => RV::elem(e, iface),

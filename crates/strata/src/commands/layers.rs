@@ -128,8 +128,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut t = TabWriter::docker();
     t.write("#\tDIFF ID\tDIGEST\tSIZE\tTAR SIZE\tBLOB SIZE\tMEDIA TYPE\tCREATED BY\n");
     let mut base_marked = base.is_none();
-    for (h, layer) in &steps {
-        if !base_marked && layer.is_some_and(|i| i >= base_layers) {
+    // The base ends after its own history steps when they are a prefix of ours, else at its
+    // last layer.
+    let boundary_step = base
+        .as_ref()
+        .map(|b| b.history_len)
+        .filter(|&n| n > 0 && n <= steps.len());
+    for (pos, (h, layer)) in steps.iter().enumerate() {
+        let at_boundary = match boundary_step {
+            Some(n) => pos == n,
+            None => layer.is_some_and(|i| i >= base_layers),
+        };
+        if !base_marked && at_boundary {
             if let Some(b) = &base {
                 t.write(&format!(
                     "──\t\t\t\t\t\t\t── base image {} ({}) ends here: {} layer{} ──\n",
