@@ -469,25 +469,31 @@ impl Image {
     /// Reads every layer once (in parallel), verifying digests and diff IDs, and returns
     /// their facts, base first.
     pub fn layer_stats(&self) -> Result<Vec<LayerStats>> {
+        let cache = FactsCache::from_env();
+        // Cache hits are answered here; only misses are read, in parallel.
+        let mut done: Vec<Option<LayerStats>> = Vec::with_capacity(self.layers.len());
+        for l in &self.layers {
+            done.push(self.cached(l, &cache)?);
+        }
+        let misses: Vec<usize> = (0..self.layers.len())
+            .filter(|&i| done[i].is_none())
+            .collect();
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
-            .min(self.layers.len().max(1));
+            .min(misses.len());
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let results: Vec<std::sync::Mutex<Option<Result<LayerStats>>>> = self
-            .layers
-            .iter()
-            .map(|_| std::sync::Mutex::new(None))
-            .collect();
+        let results: Vec<std::sync::Mutex<Option<Result<LayerStats>>>> =
+            misses.iter().map(|_| std::sync::Mutex::new(None)).collect();
         std::thread::scope(|s| {
             for _ in 0..threads {
                 s.spawn(|| {
                     loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(l) = self.layers.get(i) else { break };
-                        let r = self.scan_layer(l);
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&i) = misses.get(k) else { break };
+                        let r = self.scan_layer(&self.layers[i], &cache);
                         let failed = r.is_err();
-                        if let Ok(mut slot) = results[i].lock() {
+                        if let Ok(mut slot) = results[k].lock() {
                             *slot = Some(r);
                         }
                         if failed {
@@ -498,11 +504,10 @@ impl Image {
                 });
             }
         });
-        let mut out = Vec::with_capacity(self.layers.len());
         let mut first_err = None;
-        for slot in results {
+        for (k, slot) in results.into_iter().enumerate() {
             match slot.into_inner().ok().flatten() {
-                Some(Ok(s)) => out.push(s),
+                Some(Ok(s)) => done[misses[k]] = Some(s),
                 Some(Err(e)) => {
                     if first_err.is_none() {
                         first_err = Some(e);
@@ -511,37 +516,47 @@ impl Image {
                 None => {}
             }
         }
-        match first_err {
-            Some(e) => Err(e),
-            None if out.len() == self.layers.len() => Ok(out),
-            None => Err(Error::malformed(
-                self.source.describe(),
-                "layer scan incomplete",
-            )),
+        if let Some(e) = first_err {
+            return Err(e);
+        }
+        done.into_iter()
+            .map(|d| {
+                d.ok_or_else(|| Error::malformed(self.source.describe(), "layer scan incomplete"))
+            })
+            .collect()
+    }
+
+    fn layer_what(&self, l: &ImageLayer) -> String {
+        match &l.blob.locator {
+            Locator::Digest(d) => format!("{}: layer {d}", self.source.describe()),
+            Locator::Path(p) => format!("{}: layer {p}", self.source.describe()),
         }
     }
 
-    fn scan_layer(&self, l: &ImageLayer) -> Result<LayerStats> {
-        let what = match &l.blob.locator {
-            Locator::Digest(d) => format!("{}: layer {d}", self.source.describe()),
-            Locator::Path(p) => format!("{}: layer {p}", self.source.describe()),
-        };
-        let m = self.source.open(&l.blob.locator)?;
-        let expect = layer::Expect {
+    fn expect<'a>(l: &'a ImageLayer) -> layer::Expect<'a> {
+        layer::Expect {
             digest: l.blob.digest.as_ref(),
             size: l.blob.size,
             diff_id: Some(&l.diff_id),
-        };
-        let cache = FactsCache::from_env();
-        if let Some(id) = &m.identity {
-            if let Some(stats) = cache.get(id) {
-                layer::check(&what, &expect, &stats)?;
-                return Ok(stats);
-            }
         }
+    }
+
+    /// Facts from the cache, checked against the manifest and config; `None` on a miss.
+    fn cached(&self, l: &ImageLayer, cache: &FactsCache) -> Result<Option<LayerStats>> {
+        let m = self.source.open(&l.blob.locator)?;
+        let Some(stats) = m.identity.as_deref().and_then(|id| cache.get(id)) else {
+            return Ok(None);
+        };
+        layer::check(&self.layer_what(l), &Self::expect(l), &stats)?;
+        Ok(Some(stats))
+    }
+
+    fn scan_layer(&self, l: &ImageLayer, cache: &FactsCache) -> Result<LayerStats> {
+        let what = self.layer_what(l);
+        let m = self.source.open(&l.blob.locator)?;
         let identity = m.identity.clone();
         let reader: Box<dyn Read + Send> = m.reader;
-        let stats = layer::scan(&what, reader, &expect)?;
+        let stats = layer::scan(&what, reader, &Self::expect(l))?;
         if let Some(id) = identity {
             cache.put(&id, &stats);
         }

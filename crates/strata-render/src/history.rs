@@ -90,7 +90,16 @@ fn row_struct(r: &Row, o: &Options) -> Value {
     } else {
         r.id.clone()
     };
-    let created_at = crate::time::format_rfc3339_at(r.created, (o.local_offset)(r.created));
+    let custom = o
+        .format
+        .as_deref()
+        .is_some_and(|f| !f.is_empty() && f != "table");
+    let offset = if !o.human || custom {
+        (o.local_offset)(r.created)
+    } else {
+        0 // CreatedAt is not shown by the human table: skip the zone lookup.
+    };
+    let created_at = crate::time::format_rfc3339_at(r.created, offset);
     let created_since = if !o.human {
         created_at.clone()
     } else if r.created <= Y2K {

@@ -45,7 +45,10 @@ pub fn open_image(name: &str, platform: Option<&str>) -> Result<(Arc<dyn Source>
 
 /// The local UTC offset (seconds) at a Unix time, from `TZ` or the system zone.
 pub fn local_offset(unix: i64) -> i32 {
-    let tz = jiff::tz::TimeZone::system();
+    // Looking the zone up scans the tz database: do it once, and only when a time is shown
+    // in local time.
+    static TZ: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
+    let tz = TZ.get_or_init(jiff::tz::TimeZone::system);
     match jiff::Timestamp::from_second(unix) {
         Ok(ts) => tz.to_offset(ts).seconds(),
         Err(_) => 0,
