@@ -202,7 +202,7 @@ fn zstd_and_gzip_layers_and_wrong_media_type() {
 fn legacy_archive(images: &[(&str, &[u8])]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     let mut entries = Vec::new();
-    let mut add = |b: &mut tar::Builder<Vec<u8>>, p: &str, d: &[u8]| {
+    let add = |b: &mut tar::Builder<Vec<u8>>, p: &str, d: &[u8]| {
         let mut h = tar::Header::new_gnu();
         h.set_size(d.len() as u64);
         h.set_mode(0o644);
