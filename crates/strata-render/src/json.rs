@@ -16,11 +16,19 @@ pub struct Style {
     pub indent: Option<usize>,
 }
 
-/// Writes `s` as a Go JSON string literal.
+/// Writes `s` as a Go JSON string literal, as the daemon's Go 1.19 encoder does.
 pub fn write_string(out: &mut String, s: &str, escape_html: bool) {
+    write_string_with(out, s, escape_html, false);
+}
+
+/// Writes `s` as a Go JSON string literal; `named_bf` writes `\b` and `\f` as Go 1.22+ does
+/// (the docker CLI 28's own encoder), instead of `\u0008` and `\u000c`.
+pub fn write_string_with(out: &mut String, s: &str, escape_html: bool, named_bf: bool) {
     out.push('"');
     for c in s.chars() {
         match c {
+            '\u{8}' if named_bf => out.push_str("\\b"),
+            '\u{c}' if named_bf => out.push_str("\\f"),
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),

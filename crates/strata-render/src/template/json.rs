@@ -3,31 +3,9 @@
 use super::gofmt::format_float;
 use super::value::Value;
 
-/// Appends `s` as a JSON string the way Go's encoder does with HTML escaping off.
+/// Appends `s` as a JSON string the way the CLI's Go 1.24 encoder does with HTML escaping off.
 pub(crate) fn write_string(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0C}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c if (c as u32) < 0x20 => {
-                let b = c as u32;
-                out.push_str("\\u00");
-                out.push(HEX[(b >> 4) as usize] as char);
-                out.push(HEX[(b & 0xF) as usize] as char);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::json::write_string_with(out, s, false, true);
 }
 
 fn write_float(out: &mut String, f: f64) -> Option<()> {
