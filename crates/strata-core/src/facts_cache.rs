@@ -34,6 +34,11 @@ impl FactsCache {
         FactsCache { dir }
     }
 
+    /// A cache in this directory.
+    pub fn at(dir: PathBuf) -> FactsCache {
+        FactsCache { dir: Some(dir) }
+    }
+
     /// A disabled cache.
     pub fn disabled() -> FactsCache {
         FactsCache { dir: None }

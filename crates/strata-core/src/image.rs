@@ -469,7 +469,10 @@ impl Image {
     /// Reads every layer once (in parallel), verifying digests and diff IDs, and returns
     /// their facts, base first.
     pub fn layer_stats(&self) -> Result<Vec<LayerStats>> {
-        let cache = FactsCache::from_env();
+        let cache = self
+            .source
+            .facts_cache()
+            .unwrap_or_else(FactsCache::from_env);
         // Cache hits are answered here; only misses are read, in parallel.
         let mut done: Vec<Option<LayerStats>> = Vec::with_capacity(self.layers.len());
         for l in &self.layers {

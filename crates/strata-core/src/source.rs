@@ -63,4 +63,9 @@ pub trait Source: Send + Sync {
     fn candidates(&self) -> Result<Vec<Candidate>>;
     /// Opens a blob's raw, unverified bytes.
     fn open(&self, locator: &Locator) -> Result<Member>;
+    /// Where this source keeps per-layer facts, when it keeps its own (the local store);
+    /// `None` means the user's cache.
+    fn facts_cache(&self) -> Option<crate::facts_cache::FactsCache> {
+        None
+    }
 }

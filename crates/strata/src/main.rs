@@ -13,6 +13,9 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "strata", version, about, long_about = None)]
 struct Cli {
+    /// The local store's directory (default: $STRATA_ROOT, else ~/.local/share/strata).
+    #[arg(long, global = true, value_name = "DIR")]
+    root: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -25,6 +28,12 @@ enum Command {
     History(commands::history::Args),
     /// List an image's layers with digests, sizes and the step that made each.
     Layers(commands::layers::Args),
+    /// Load images from a tar archive or STDIN (as `docker load`).
+    Load(commands::load::Args),
+    /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE (as `docker tag`).
+    Tag(commands::tag::Args),
+    /// Remove one or more images (as `docker rmi`).
+    Rmi(commands::rmi::Args),
     /// `docker image …` spelling of the image commands.
     #[command(subcommand)]
     Image(ImageCommand),
@@ -40,10 +49,17 @@ enum ImageCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(r) = &cli.root {
+        // One place decides the store root; commands read it from the environment.
+        commands::set_root(r.clone());
+    }
     let result = match cli.command {
         Command::Inspect(a) | Command::Image(ImageCommand::Inspect(a)) => commands::inspect::run(a),
         Command::History(a) | Command::Image(ImageCommand::History(a)) => commands::history::run(a),
         Command::Layers(a) => commands::layers::run(a),
+        Command::Load(a) => commands::load::run(a),
+        Command::Tag(a) => commands::tag::run(a),
+        Command::Rmi(a) => commands::rmi::run(a),
     };
     match result {
         Ok(code) => code,

@@ -164,12 +164,17 @@ fn strata_args(docker_args: &[String]) -> Vec<String> {
 }
 
 fn run(prog: &str, args: &[String], host: &str) -> Output {
-    Command::new(prog)
-        .args(args)
-        .env("DOCKER_HOST", host)
-        .output()
+    let mut c = Command::new(prog);
+    c.args(args).env("DOCKER_HOST", host);
+    if let Some(root) = STORE_ROOT.get() {
+        c.env("STRATA_ROOT", root);
+    }
+    c.output()
         .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"))
 }
+
+/// The store strata commands use during the store pass (set once, before that pass).
+static STORE_ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
 /// Removes the `"GraphDriver": {...}` block (from its line to the closing line at the same
 /// indentation).
@@ -249,8 +254,17 @@ fn text(b: &[u8]) -> String {
 }
 
 /// Compares one case × command; returns a mismatch report or None.
-fn compare_one(host: &str, out: &Path, case: &Case, cmd: &DockerCmd) -> Option<String> {
-    let image = if case.tar == "multi.tar" {
+fn compare_one(
+    host: &str,
+    out: &Path,
+    case: &Case,
+    cmd: &DockerCmd,
+    store: Option<&Path>,
+) -> Option<String> {
+    let image = if store.is_some() {
+        // Read back from the local store, by name, after `strata load` of every fixture tar.
+        case.reference.clone()
+    } else if case.tar == "multi.tar" {
         format!(
             "docker-archive:{}:{}",
             out.join(&case.tar).display(),
@@ -703,12 +717,38 @@ fn strata_matches_docker() {
     for case in &cases {
         for cmd in &commands {
             total += 1;
-            if let Some(m) = compare_one(&host, &out, case, cmd) {
+            if let Some(m) = compare_one(&host, &out, case, cmd, None) {
                 mismatches.push(m);
             }
         }
     }
     let oci = oci_checks(&host, &out, &cases);
+
+    // The same comparisons through the local store: `strata load` every tar docker loaded,
+    // then read each image back by name (RepoTags, sizes, history all from the store).
+    let store_dir = tempfile::tempdir().unwrap();
+    let mut tars: Vec<&str> = cases.iter().map(|c| c.tar.as_str()).collect();
+    tars.dedup();
+    for t in tars {
+        let o = Command::new(STRATA)
+            .args(["load", "-q", "-i"])
+            .arg(out.join(t))
+            .env("STRATA_ROOT", store_dir.path())
+            .output()
+            .unwrap();
+        if !o.status.success() {
+            mismatches.push(format!("strata load -i {t}: {}", text(&o.stderr)));
+        }
+    }
+    let _ = STORE_ROOT.set(store_dir.path().to_path_buf());
+    for case in cases.iter().filter(|c| !c.name.starts_with("multi-")) {
+        for cmd in &commands {
+            total += 1;
+            if let Some(m) = compare_one(&host, &out, case, cmd, Some(store_dir.path())) {
+                mismatches.push(format!("[store] {m}"));
+            }
+        }
+    }
 
     if !mismatches.is_empty() || !oci.is_empty() {
         let mut report = format!(

@@ -27,15 +27,21 @@ pub struct Args {
 }
 
 fn inspect_one(name: &str, platform: Option<&str>) -> Result<serde_json::Value> {
-    let (_, image) = super::open_image(name, platform)?;
-    let report = ImageReport::build(image)?;
+    let opened = super::open_any(name, platform)?;
+    let record = opened.record;
+    let report = ImageReport::build(opened.image)?;
     let facts = InspectFacts {
         id: report.image.id.to_string(),
         repo_tags: report.repo_tags.clone(),
-        repo_digests: Vec::new(),
+        repo_digests: record
+            .as_ref()
+            .map(|r| strata_core::report::sort_repo_tags(&r.digests))
+            .unwrap_or_default(),
         parent: report.parent(),
         size: report.size(),
-        last_tag_time: "0001-01-01T00:00:00Z".to_string(),
+        last_tag_time: record
+            .and_then(|r| r.last_tag_time)
+            .unwrap_or_else(|| "0001-01-01T00:00:00Z".to_string()),
         graph_driver: strata_graph_driver(),
     };
     Ok(inspect_value(&report.image.config, &facts))

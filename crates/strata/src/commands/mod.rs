@@ -3,6 +3,40 @@
 pub mod history;
 pub mod inspect;
 pub mod layers;
+pub mod load;
+pub mod rmi;
+pub mod tag;
+
+static ROOT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Sets the store root from `--root`.
+pub fn set_root(p: std::path::PathBuf) {
+    let _ = ROOT.set(p);
+}
+
+/// The store root: `--root`, else `STRATA_ROOT`, else the XDG data dir.
+pub fn root() -> std::path::PathBuf {
+    ROOT.get()
+        .cloned()
+        .unwrap_or_else(strata_store::default_root)
+}
+
+/// Opens the local store (shared lock for readers, exclusive for writers).
+pub fn store(write: bool) -> Result<strata_store::Store> {
+    let r = root();
+    strata_store::Store::open(&r, write)
+        .with_context(|| format!("opening the store at {}", r.display()))
+}
+
+/// An image and, when it came from the local store, the store's record of it.
+pub struct Opened {
+    /// The source it was read from.
+    pub source: Arc<dyn Source>,
+    /// The image.
+    pub image: Image,
+    /// The store's record (tags, digests, last tag time).
+    pub record: Option<strata_store::ImageRecord>,
+}
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,6 +50,45 @@ use strata_core::source::Source;
 
 /// Opens what the user named: a `transport:` location, or a path to an archive or layout.
 pub fn open_image(name: &str, platform: Option<&str>) -> Result<(Arc<dyn Source>, Image)> {
+    let o = open_any(name, platform)?;
+    Ok((o.source, o.image))
+}
+
+/// Opens what the user named, from a file location or else from the local store.
+pub fn open_any(name: &str, platform: Option<&str>) -> Result<Opened> {
+    if Location::parse(name).is_none() && !Path::new(name).exists() {
+        Reference::parse(name).map(|_| ()).or_else(|e| {
+            // An ID prefix is not a valid reference but is a valid name.
+            if name.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })?;
+        let store = store(false)?;
+        let refs = store.refs()?;
+        let id = strata_store::resolve(&refs, name).map_err(|e| crate::output::Exit {
+            code: 1,
+            message: format!("Error: {e}"),
+        })?;
+        let record = refs.images.get(&id).cloned();
+        let source: Arc<dyn Source> = Arc::new(store);
+        let image = Image::open(source.clone(), &Selector::Name(id), None)?;
+        return Ok(Opened {
+            source,
+            image,
+            record,
+        });
+    }
+    let (source, image) = open_file(name, platform)?;
+    Ok(Opened {
+        source,
+        image,
+        record: None,
+    })
+}
+
+fn open_file(name: &str, platform: Option<&str>) -> Result<(Arc<dyn Source>, Image)> {
     let platform = platform.map(Platform::parse).transpose()?;
     let location = match Location::parse(name) {
         Some(l) => l,
@@ -26,14 +99,7 @@ pub fn open_image(name: &str, platform: Option<&str>) -> Result<(Arc<dyn Source>
             } else if p.is_file() {
                 Location::DockerArchive(p.to_path_buf(), Selector::Default)
             } else {
-                // Docker's own wording for names it cannot find; reject bad references first.
-                Reference::parse(name)?;
-                return Err(anyhow::Error::new(crate::output::Exit {
-                    code: 1,
-                    message: format!(
-                        "Error: No such image: {name} (strata reads docker-archive:PATH, oci:DIR and oci-archive:PATH)"
-                    ),
-                }));
+                anyhow::bail!("No such image: {name}");
             }
         }
     };

@@ -1,0 +1,421 @@
+//! strata's local image store.
+//!
+//! `ROOT` is an OCI image layout (`oci-layout`, `index.json`, `blobs/sha256/…`) so skopeo and
+//! umoci can read it (`oci:ROOT:NAME`), plus strata's own records: `refs.json` (which image
+//! each tag names, when it was tagged), `ingest/` (blobs being written), `lock`.
+//! Blobs are written ingest → fsync → verify size and digest → rename, so a blob file that
+//! exists is always complete and correct; `refs.json` and `index.json` are replaced with
+//! write-temp + rename, so an interrupted load leaves no half image. Writers take an
+//! exclusive lock, readers a shared one.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod load;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use strata_core::digest::{Algorithm, Digest, HashingReader};
+use strata_core::error::{Error, Result};
+use strata_core::files::Member;
+use strata_core::manifest::Descriptor;
+use strata_core::source::{Candidate, Locator, Root, Source};
+
+/// What the store remembers about one image.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ImageRecord {
+    /// Digest of the manifest blob.
+    pub manifest: String,
+    /// Its media type.
+    pub media_type: String,
+    /// Its size.
+    pub size: u64,
+    /// Fully qualified tags (`docker.io/library/x:1`).
+    pub tags: Vec<String>,
+    /// Fully qualified digest references (`docker.io/library/x@sha256:…`).
+    #[serde(default)]
+    pub digests: Vec<String>,
+    /// RFC 3339 time of the last `tag`, if any (Docker's `Metadata.LastTagTime`).
+    #[serde(default)]
+    pub last_tag_time: Option<String>,
+    /// Docker's size, summed at load/pull time.
+    #[serde(default)]
+    pub docker_size: u64,
+}
+
+/// The name records: image ID → record.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Refs {
+    /// Images by ID (`sha256:…`).
+    pub images: BTreeMap<String, ImageRecord>,
+}
+
+impl Refs {
+    /// The image a fully qualified tag names.
+    pub fn image_for_tag(&self, tag: &str) -> Option<&str> {
+        self.images
+            .iter()
+            .find(|(_, r)| r.tags.iter().any(|t| t == tag))
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// Removes a tag from whichever image has it; returns that image's ID.
+    pub fn untag(&mut self, tag: &str) -> Option<String> {
+        let id = self.image_for_tag(tag)?.to_string();
+        if let Some(r) = self.images.get_mut(&id) {
+            r.tags.retain(|t| t != tag);
+        }
+        Some(id)
+    }
+}
+
+/// An open store.
+pub struct Store {
+    root: PathBuf,
+    _lock: File,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+    move |e| Error::io(path, e)
+}
+
+/// The default root: `STRATA_ROOT`, else `$XDG_DATA_HOME/strata`, else `~/.local/share/strata`.
+pub fn default_root() -> PathBuf {
+    if let Some(r) = std::env::var_os("STRATA_ROOT").filter(|v| !v.is_empty()) {
+        return PathBuf::from(r);
+    }
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(x).join("strata");
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local/share/strata")
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `root`; `write` takes the exclusive lock.
+    pub fn open(root: &Path, write: bool) -> Result<Store> {
+        for d in ["blobs/sha256", "ingest"] {
+            let p = root.join(d);
+            std::fs::create_dir_all(&p).map_err(io_err(&p))?;
+        }
+        let lock_path = root.join("lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_err(&lock_path))?;
+        if write {
+            lock.lock().map_err(io_err(&lock_path))?;
+        } else {
+            lock.lock_shared().map_err(io_err(&lock_path))?;
+        }
+        let layout = root.join("oci-layout");
+        if !layout.exists() {
+            write_atomic(root, &layout, br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+        }
+        let store = Store {
+            root: root.to_path_buf(),
+            _lock: lock,
+        };
+        if !root.join("index.json").exists() {
+            store.write_refs(&Refs::default())?;
+        }
+        Ok(store)
+    }
+
+    /// Per-layer facts kept beside the blobs (keyed by blob digest), so `images`, `inspect`
+    /// and `history` never decompress a layer.
+    pub fn facts(&self) -> strata_core::facts_cache::FactsCache {
+        strata_core::facts_cache::FactsCache::at(self.root.join("meta/layer-facts"))
+    }
+
+    /// The store's directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn blob_path(&self, d: &Digest) -> PathBuf {
+        self.root.join("blobs/sha256").join(d.hex())
+    }
+
+    /// Whether a verified blob is present.
+    pub fn has_blob(&self, d: &Digest) -> bool {
+        self.blob_path(d).is_file()
+    }
+
+    /// Streams `r` into the store: ingest file, fsync, verify digest (and size), rename.
+    pub fn put_blob(
+        &self,
+        r: &mut dyn Read,
+        expect: Option<&Digest>,
+        size: Option<u64>,
+    ) -> Result<Digest> {
+        let ingest = self.root.join("ingest");
+        let mut tmp = tempfile::NamedTempFile::new_in(&ingest).map_err(io_err(&ingest))?;
+        let mut h = HashingReader::new(r, Algorithm::Sha256);
+        io::copy(&mut h, tmp.as_file_mut()).map_err(|e| Error::Read {
+            what: "blob being stored".into(),
+            source: e,
+        })?;
+        let (d, n) = h.finish().map_err(|e| Error::Read {
+            what: "blob being stored".into(),
+            source: e,
+        })?;
+        if let Some(want) = size {
+            if want != n {
+                return Err(Error::SizeMismatch {
+                    what: format!("blob {d}"),
+                    expected: want,
+                    actual: n,
+                });
+            }
+        }
+        if let Some(e) = expect {
+            strata_core::digest::verify(&format!("blob {e}"), e, &d)?;
+        }
+        tmp.as_file().sync_all().map_err(io_err(tmp.path()))?;
+        let dest = self.blob_path(&d);
+        if !dest.exists() {
+            tmp.persist(&dest).map_err(|e| Error::io(&dest, e.error))?;
+        }
+        Ok(d)
+    }
+
+    /// Stores small bytes as a blob.
+    pub fn put_bytes(&self, bytes: &[u8]) -> Result<Digest> {
+        self.put_blob(&mut &bytes[..], None, Some(bytes.len() as u64))
+    }
+
+    /// Reads the name records.
+    pub fn refs(&self) -> Result<Refs> {
+        let p = self.root.join("refs.json");
+        match std::fs::read(&p) {
+            Ok(b) => serde_json::from_slice(&b)
+                .map_err(|e| Error::malformed(p.display().to_string(), e.to_string())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Refs::default()),
+            Err(e) => Err(Error::io(&p, e)),
+        }
+    }
+
+    /// Replaces the name records and the OCI `index.json` (each atomically).
+    pub fn write_refs(&self, refs: &Refs) -> Result<()> {
+        let json = serde_json::to_vec_pretty(refs)
+            .map_err(|e| Error::malformed("refs.json", e.to_string()))?;
+        write_atomic(&self.root, &self.root.join("refs.json"), &json)?;
+        let mut manifests = Vec::new();
+        for rec in refs.images.values() {
+            let names: Vec<&String> = if rec.tags.is_empty() {
+                Vec::new()
+            } else {
+                rec.tags.iter().collect()
+            };
+            if names.is_empty() {
+                manifests.push(serde_json::json!({"mediaType": rec.media_type, "digest": rec.manifest, "size": rec.size}));
+            }
+            for t in names {
+                manifests.push(serde_json::json!({"mediaType": rec.media_type, "digest": rec.manifest, "size": rec.size,
+                    "annotations": {"org.opencontainers.image.ref.name": t, "io.containerd.image.name": t}}));
+            }
+        }
+        let index = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests});
+        let bytes = serde_json::to_vec(&index)
+            .map_err(|e| Error::malformed("index.json", e.to_string()))?;
+        write_atomic(&self.root, &self.root.join("index.json"), &bytes)
+    }
+
+    /// Deletes blobs no image reaches (mark from the records through manifests, configs and
+    /// layers, then sweep). Returns how many blobs were removed.
+    pub fn gc(&self, refs: &Refs) -> Result<usize> {
+        let mut live = std::collections::HashSet::new();
+        for rec in refs.images.values() {
+            let Ok(md) = Digest::parse(&rec.manifest) else {
+                continue;
+            };
+            live.insert(md.hex().to_string());
+            let Ok(bytes) = std::fs::read(self.blob_path(&md)) else {
+                continue;
+            };
+            if let Ok(strata_core::manifest::Manifest::Image(m)) =
+                strata_core::manifest::Manifest::parse("gc", &bytes, Some(&rec.media_type))
+            {
+                live.insert(m.config.digest.hex().to_string());
+                for l in m.layers {
+                    live.insert(l.digest.hex().to_string());
+                }
+            }
+        }
+        let dir = self.root.join("blobs/sha256");
+        let mut removed = 0;
+        for e in std::fs::read_dir(&dir).map_err(io_err(&dir))?.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !live.contains(&name) && std::fs::remove_file(e.path()).is_ok() {
+                removed += 1;
+            }
+        }
+        // Leftover ingest files are from interrupted writes: nothing refers to them.
+        let ingest = self.root.join("ingest");
+        if let Ok(rd) = std::fs::read_dir(&ingest) {
+            for e in rd.flatten() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+        Ok(removed)
+    }
+}
+
+fn write_atomic(dir: &Path, dest: &Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err(dir))?;
+    tmp.write_all(bytes).map_err(io_err(tmp.path()))?;
+    tmp.as_file().sync_all().map_err(io_err(tmp.path()))?;
+    tmp.persist(dest).map_err(|e| Error::io(dest, e.error))?;
+    Ok(())
+}
+
+impl Source for Store {
+    fn describe(&self) -> String {
+        format!("store {}", self.root.display())
+    }
+
+    fn candidates(&self) -> Result<Vec<Candidate>> {
+        let refs = self.refs()?;
+        let mut out = Vec::new();
+        for (id, rec) in refs.images {
+            let desc: Descriptor = serde_json::from_value(serde_json::json!({
+                "mediaType": rec.media_type, "digest": rec.manifest, "size": rec.size}))
+            .map_err(|e| Error::malformed(format!("refs.json: {id}"), e.to_string()))?;
+            out.push(Candidate {
+                names: rec.tags.clone(),
+                ref_name: Some(id),
+                root: Root::Manifest(desc),
+            });
+        }
+        Ok(out)
+    }
+
+    fn open(&self, locator: &Locator) -> Result<Member> {
+        match locator {
+            Locator::Digest(d) => {
+                let p = self.blob_path(d);
+                let f = File::open(&p).map_err(|e| match e.kind() {
+                    io::ErrorKind::NotFound => Error::NotFound {
+                        what: format!("{}: blob {d}", self.describe()),
+                    },
+                    _ => Error::io(&p, e),
+                })?;
+                let meta = f.metadata().map_err(io_err(&p))?;
+                Ok(Member {
+                    reader: Box::new(f),
+                    size: meta.len(),
+                    identity: Some(format!("store-blob {d}")),
+                })
+            }
+            Locator::Path(p) => Err(Error::NotFound {
+                what: format!("{}: {p}", self.describe()),
+            }),
+        }
+    }
+
+    fn facts_cache(&self) -> Option<strata_core::facts_cache::FactsCache> {
+        Some(self.facts())
+    }
+}
+
+/// Finds the image a user's name means, as the daemon does: a full image ID, a reference
+/// (tag or digest, normalised), or a unique prefix of an image ID.
+pub fn resolve(refs: &Refs, name: &str) -> Result<String> {
+    let no_such = || Error::NoSuchImage(format!("No such image: {name}"));
+    let hex = name.strip_prefix("sha256:").unwrap_or(name);
+    let is_hex = !hex.is_empty()
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if is_hex && hex.len() == 64 {
+        let id = format!("sha256:{hex}");
+        return if refs.images.contains_key(&id) {
+            Ok(id)
+        } else {
+            Err(no_such())
+        };
+    }
+    if let Ok(r) = strata_core::reference::Reference::parse(name) {
+        if r.digest().is_some() {
+            let full = format!(
+                "{}@{}",
+                r.name(),
+                r.digest().map(|d| d.to_string()).unwrap_or_default()
+            );
+            if let Some((id, _)) = refs
+                .images
+                .iter()
+                .find(|(_, rec)| rec.digests.contains(&full))
+            {
+                return Ok(id.clone());
+            }
+        } else if let Some(id) = refs.image_for_tag(&r.with_default_tag().to_string()) {
+            return Ok(id.to_string());
+        }
+    }
+    if is_hex {
+        let matches: Vec<&String> = refs
+            .images
+            .keys()
+            .filter(|id| {
+                id.strip_prefix("sha256:")
+                    .is_some_and(|h| h.starts_with(hex))
+            })
+            .collect();
+        match matches.as_slice() {
+            [one] => return Ok((*one).clone()),
+            [] => {}
+            _ => {
+                return Err(Error::InvalidInput(format!(
+                    "{name}: ambiguous image ID prefix ({} images match)",
+                    matches.len()
+                )));
+            }
+        }
+    }
+    Err(no_such())
+}
+
+/// Docker's chain IDs for a list of diff IDs (the layer store's keys).
+pub fn chain_ids(diff_ids: &[Digest]) -> Vec<Digest> {
+    let mut out: Vec<Digest> = Vec::with_capacity(diff_ids.len());
+    for d in diff_ids {
+        let next = match out.last() {
+            None => d.clone(),
+            Some(prev) => Digest::sha256_of(format!("{prev} {d}").as_bytes()),
+        };
+        out.push(next);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_are_verified_before_they_appear() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), true).unwrap();
+        let d = s.put_bytes(b"hello").unwrap();
+        assert!(s.has_blob(&d));
+        let wrong = Digest::sha256_of(b"other");
+        assert!(s.put_blob(&mut &b"hello!"[..], Some(&wrong), None).is_err());
+        assert!(!s.has_blob(&wrong));
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("ingest"))
+                .unwrap()
+                .count(),
+            0
+        );
+        assert!(dir.path().join("index.json").is_file());
+    }
+}

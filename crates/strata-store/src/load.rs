@@ -1,0 +1,200 @@
+//! Loading images from any source into the store (what `docker load` does): every blob is
+//! streamed once, verified, and written through the ingest; names move only at the end.
+
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use strata_core::digest::Digest;
+use strata_core::error::{Error, Result};
+use strata_core::image::{Image, Selector};
+use strata_core::layer::{self, Compression};
+use strata_core::manifest::media;
+use strata_core::reference::Reference;
+use strata_core::source::{Locator, Source};
+
+use crate::{ImageRecord, Store};
+
+/// Copies everything read into a writer (the ingest file) as it passes.
+struct Tee<'a, R> {
+    inner: R,
+    out: &'a mut (dyn Write + Send),
+}
+
+impl<R: Read> Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out.write_all(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+/// What happened to one image.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Image ID.
+    pub id: String,
+    /// Familiar tags given to it.
+    pub tags: Vec<String>,
+    /// For each tag that moved: (familiar tag, ID it was taken from).
+    pub renamed: Vec<(String, String)>,
+}
+
+/// The outcome of a load, in archive order.
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    /// Images, in the order the source lists them.
+    pub images: Vec<Loaded>,
+    /// Docker prints `Loaded image ID:` for every image when the last entry has no tag.
+    pub print_ids: bool,
+}
+
+fn store_layer(store: &Store, image: &Image, i: usize) -> Result<(Digest, u64, String, u64)> {
+    let l = &image.layers[i];
+    let facts = store.facts();
+    // A verified blob already here (an earlier or interrupted load): reuse it.
+    let known = l.blob.digest.clone().or_else(|| Some(l.diff_id.clone()));
+    if let Some(d) = &known {
+        if store.has_blob(d) {
+            if let Some(stats) = facts.get(&format!("store-blob {d}")) {
+                if stats.diff_id == l.diff_id {
+                    let mt = media_for(stats.compression);
+                    return Ok((d.clone(), stats.compressed_size, mt, stats.docker_size));
+                }
+            }
+        }
+    }
+    let what = match &l.blob.locator {
+        Locator::Digest(d) => format!("{}: layer {d}", image.source().describe()),
+        Locator::Path(p) => format!("{}: layer {p}", image.source().describe()),
+    };
+    let m = image.source().open(&l.blob.locator)?;
+    let ingest = store.root().join("ingest");
+    let mut tmp = tempfile::NamedTempFile::new_in(&ingest).map_err(|e| Error::io(&ingest, e))?;
+    let stats = {
+        let mut w = io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        let tee = Tee {
+            inner: m.reader,
+            out: &mut w,
+        };
+        let stats = layer::scan(
+            &what,
+            tee,
+            &layer::Expect {
+                digest: l.blob.digest.as_ref(),
+                size: l.blob.size,
+                diff_id: Some(&l.diff_id),
+            },
+        )?;
+        w.flush().map_err(|e| Error::io(&ingest, e))?;
+        stats
+    };
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(tmp.path(), e))?;
+    let dest = store.root().join("blobs/sha256").join(stats.digest.hex());
+    if !dest.exists() {
+        tmp.persist(&dest).map_err(|e| Error::io(&dest, e.error))?;
+    }
+    facts.put(&format!("store-blob {}", stats.digest), &stats);
+    Ok((
+        stats.digest.clone(),
+        stats.compressed_size,
+        media_for(stats.compression),
+        stats.docker_size,
+    ))
+}
+
+fn media_for(c: Compression) -> String {
+    match c {
+        Compression::None => media::OCI_LAYER_TAR,
+        Compression::Gzip => media::OCI_LAYER_GZIP,
+        Compression::Zstd => media::OCI_LAYER_ZSTD,
+    }
+    .to_string()
+}
+
+/// Loads every image of `source` into `store`.
+pub fn load(store: &Store, source: Arc<dyn Source>) -> Result<LoadReport> {
+    let candidates = source.candidates()?;
+    let mut report = LoadReport {
+        print_ids: candidates.last().is_some_and(|c| c.names.is_empty()),
+        ..LoadReport::default()
+    };
+    let mut refs = store.refs()?;
+    for i in 0..candidates.len() {
+        let image = Image::open(source.clone(), &Selector::Index(i), None)?;
+        let mut layers = Vec::new();
+        let mut docker_size = 0;
+        for k in 0..image.layers.len() {
+            let (d, size, mt, ds) = store_layer(store, &image, k)?;
+            docker_size += ds;
+            layers
+                .push(serde_json::json!({"mediaType": mt, "digest": d.to_string(), "size": size}));
+        }
+        let config_digest = store.put_bytes(&image.config_bytes)?;
+        let (manifest_bytes, media_type) = match (&image.manifest_bytes, &image.manifest_digest) {
+            (Some(b), Some(_)) => {
+                let mt = serde_json::from_slice::<serde_json::Value>(b)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("mediaType")
+                            .and_then(|m| m.as_str())
+                            .map(str::to_string)
+                    })
+                    .unwrap_or_else(|| media::OCI_MANIFEST.to_string());
+                (b.clone(), mt)
+            }
+            _ => {
+                let m = serde_json::json!({
+                    "schemaVersion": 2,
+                    "mediaType": media::OCI_MANIFEST,
+                    "config": {"mediaType": media::OCI_CONFIG, "digest": config_digest.to_string(),
+                               "size": image.config_bytes.len()},
+                    "layers": layers,
+                });
+                let b = serde_json::to_vec(&m)
+                    .map_err(|e| Error::malformed("manifest", e.to_string()))?;
+                (b, media::OCI_MANIFEST.to_string())
+            }
+        };
+        let manifest_digest = store.put_bytes(&manifest_bytes)?;
+        let id = image.id.to_string();
+        let mut loaded = Loaded {
+            id: id.clone(),
+            tags: Vec::new(),
+            renamed: Vec::new(),
+        };
+        let rec = refs
+            .images
+            .entry(id.clone())
+            .or_insert_with(|| ImageRecord {
+                manifest: manifest_digest.to_string(),
+                media_type: media_type.clone(),
+                size: manifest_bytes.len() as u64,
+                tags: Vec::new(),
+                digests: Vec::new(),
+                last_tag_time: None,
+                docker_size,
+            });
+        rec.docker_size = docker_size;
+        for name in &image.names {
+            let r = Reference::parse(name)?.with_default_tag();
+            let full = r.to_string();
+            if let Some(old) = refs.image_for_tag(&full).map(str::to_string) {
+                if old != id {
+                    refs.untag(&full);
+                    loaded.renamed.push((r.familiar(), old));
+                }
+            }
+            if let Some(rec) = refs.images.get_mut(&id) {
+                if !rec.tags.contains(&full) {
+                    rec.tags.push(full);
+                }
+            }
+            loaded.tags.push(r.familiar());
+        }
+        report.images.push(loaded);
+    }
+    store.write_refs(&refs)?;
+    Ok(report)
+}
