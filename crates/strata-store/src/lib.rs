@@ -11,6 +11,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod load;
+pub mod save;
 
 use std::collections::BTreeMap;
 use std::fs::File;

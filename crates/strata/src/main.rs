@@ -34,6 +34,8 @@ enum Command {
     Tag(commands::tag::Args),
     /// Remove one or more images (as `docker rmi`).
     Rmi(commands::rmi::Args),
+    /// Save one or more images to a tar archive (as `docker save`).
+    Save(commands::save::Args),
     /// `docker image …` spelling of the image commands.
     #[command(subcommand)]
     Image(ImageCommand),
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Load(a) => commands::load::run(a),
         Command::Tag(a) => commands::tag::run(a),
         Command::Rmi(a) => commands::rmi::run(a),
+        Command::Save(a) => commands::save::run(a),
     };
     match result {
         Ok(code) => code,

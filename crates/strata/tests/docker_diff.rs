@@ -750,6 +750,60 @@ fn strata_matches_docker() {
         }
     }
 
+    // `docker load` of `strata save` output keeps the image ID (and docker verifies every
+    // layer's diff ID while loading).
+    for case in cases.iter().filter(|c| !c.name.starts_with("multi-")) {
+        let saved = store_dir.path().join(format!("{}.saved.tar", case.name));
+        let o = Command::new(STRATA)
+            .args(["save", "-o"])
+            .arg(&saved)
+            .arg(&case.reference)
+            .env("STRATA_ROOT", store_dir.path())
+            .output()
+            .unwrap();
+        if !o.status.success() {
+            mismatches.push(format!(
+                "strata save {}: {}",
+                case.reference,
+                text(&o.stderr)
+            ));
+            continue;
+        }
+        let want = Command::new(STRATA)
+            .args(["inspect", "--format", "{{.ID}}", &case.reference])
+            .env("STRATA_ROOT", store_dir.path())
+            .output()
+            .unwrap();
+        let want = text(&want.stdout).trim().to_string();
+        let docker = docker_cli();
+        let _ = run(&docker, &["rmi".into(), "-f".into(), want.clone()], &host);
+        let loaded = run(
+            &docker,
+            &["load".into(), "-i".into(), saved.display().to_string()],
+            &host,
+        );
+        let got = run(
+            &docker,
+            &[
+                "image".into(),
+                "inspect".into(),
+                "--format".into(),
+                "{{.ID}}".into(),
+                case.reference.clone(),
+            ],
+            &host,
+        );
+        if !loaded.status.success() || text(&got.stdout).trim() != want {
+            mismatches.push(format!(
+                "docker load of strata save {}: load said {:?} / {:?}; docker ID {:?}, strata ID {want:?}",
+                case.reference,
+                text(&loaded.stdout),
+                text(&loaded.stderr),
+                text(&got.stdout).trim()
+            ));
+        }
+    }
+
     if !mismatches.is_empty() || !oci.is_empty() {
         let mut report = format!(
             "{} of {total} docker comparisons differ, {} OCI check(s) failed (fixtures: {}; set STRATA_FIXTURES_DIR to keep them)\n\n",

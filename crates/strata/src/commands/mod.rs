@@ -5,6 +5,7 @@ pub mod inspect;
 pub mod layers;
 pub mod load;
 pub mod rmi;
+pub mod save;
 pub mod tag;
 
 static ROOT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();

@@ -1,0 +1,192 @@
+//! Writing images from the store as archives: the legacy `docker save` layout (what Docker
+//! 20.10 writes and every `docker load` reads, with uncompressed `layer.tar`s whose SHA-256 is
+//! the diff ID, so image IDs survive the round trip) or an OCI archive.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use strata_core::digest::Digest;
+use strata_core::error::{Error, Result};
+use strata_core::image::{Image, Selector};
+use strata_core::layer::Compression;
+use strata_core::reference::Reference;
+use strata_core::source::Source;
+
+use crate::Store;
+
+fn tar_err(what: &str) -> impl FnOnce(io::Error) -> Error + '_ {
+    move |e| Error::Read {
+        what: what.to_string(),
+        source: e,
+    }
+}
+
+fn header(size: u64, mode: u32) -> tar::Header {
+    let mut h = tar::Header::new_ustar();
+    h.set_size(size);
+    h.set_mode(mode);
+    h.set_mtime(0);
+    h
+}
+
+fn add_bytes<W: Write>(b: &mut tar::Builder<W>, path: &str, data: &[u8]) -> Result<()> {
+    let mut h = header(data.len() as u64, 0o644);
+    b.append_data(&mut h, path, data).map_err(tar_err(path))
+}
+
+/// Writes `ids` (image IDs) with the tags the caller chose for each, as a docker-archive.
+pub fn save_docker_archive(
+    store: Arc<Store>,
+    images: &[(String, Vec<String>)],
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut b = tar::Builder::new(out);
+    let mut manifest = Vec::new();
+    let mut repositories: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut written: BTreeMap<String, String> = BTreeMap::new();
+    for (id, tags) in images {
+        let source: Arc<dyn Source> = store.clone();
+        let image = Image::open(source.clone(), &Selector::Name(id.clone()), None)?;
+        let mut layer_paths = Vec::new();
+        let chain = crate::chain_ids(
+            &image
+                .layers
+                .iter()
+                .map(|l| l.diff_id.clone())
+                .collect::<Vec<Digest>>(),
+        );
+        for (l, c) in image.layers.iter().zip(&chain) {
+            let v1 = c.hex().to_string();
+            let path = format!("{v1}/layer.tar");
+            if !written.contains_key(&v1) {
+                let what = format!("layer {}", l.diff_id);
+                let mut m = image.source().open(&l.blob.locator)?;
+                let mut magic = [0u8; 4];
+                let n = m.reader.read(&mut magic).map_err(tar_err(&what))?;
+                m.reader
+                    .seek(io::SeekFrom::Start(0))
+                    .map_err(tar_err(&what))?;
+                let comp = Compression::sniff(&magic[..n]);
+                // The uncompressed size is needed for the tar header: use the stored facts.
+                let size = store
+                    .facts()
+                    .get(&format!(
+                        "store-blob {}",
+                        l.blob
+                            .digest
+                            .as_ref()
+                            .map(|d| d.to_string())
+                            .unwrap_or_default()
+                    ))
+                    .map(|s| s.uncompressed_size)
+                    .ok_or_else(|| Error::malformed(&what, "no layer facts in the store"))?;
+                let reader = comp
+                    .decoder(Box::new(io::BufReader::with_capacity(1 << 18, m.reader)))
+                    .map_err(tar_err(&what))?;
+                add_bytes(&mut b, &format!("{v1}/VERSION"), b"1.0")?;
+                add_bytes(
+                    &mut b,
+                    &format!("{v1}/json"),
+                    format!("{{\"id\":\"{v1}\"}}").as_bytes(),
+                )?;
+                let mut h = header(size, 0o644);
+                b.append_data(&mut h, &path, reader)
+                    .map_err(tar_err(&what))?;
+                written.insert(v1.clone(), path.clone());
+            }
+            layer_paths.push(path);
+        }
+        let cfg_name = format!("{}.json", image.id.hex());
+        add_bytes(&mut b, &cfg_name, &image.config_bytes)?;
+        let familiar: Vec<String> = tags
+            .iter()
+            .filter_map(|t| Reference::parse(t).ok())
+            .map(|r| {
+                if let (Some(tag), Some(top)) = (r.tag(), chain.last()) {
+                    repositories
+                        .entry(r.familiar_name())
+                        .or_default()
+                        .insert(tag.to_string(), top.hex().to_string());
+                }
+                r.familiar()
+            })
+            .collect();
+        manifest.push(serde_json::json!({
+            "Config": cfg_name,
+            "RepoTags": if familiar.is_empty() { serde_json::Value::Null } else { serde_json::json!(familiar) },
+            "Layers": layer_paths,
+        }));
+    }
+    let m = serde_json::to_vec(&manifest)
+        .map_err(|e| Error::malformed("manifest.json", e.to_string()))?;
+    add_bytes(&mut b, "manifest.json", &m)?;
+    if !repositories.is_empty() {
+        let r = serde_json::to_vec(&repositories)
+            .map_err(|e| Error::malformed("repositories", e.to_string()))?;
+        add_bytes(&mut b, "repositories", &r)?;
+    }
+    b.into_inner()
+        .map_err(tar_err("archive"))?
+        .flush()
+        .map_err(tar_err("archive"))?;
+    Ok(())
+}
+
+/// Writes images as an OCI archive (a tar of an OCI image layout), blobs as stored.
+pub fn save_oci_archive(
+    store: Arc<Store>,
+    images: &[(String, Vec<String>)],
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut b = tar::Builder::new(out);
+    add_bytes(&mut b, "oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+    let refs = store.refs()?;
+    let mut seen = std::collections::HashSet::new();
+    let mut index = Vec::new();
+    for (id, tags) in images {
+        let source: Arc<dyn Source> = store.clone();
+        let image = Image::open(source, &Selector::Name(id.clone()), None)?;
+        let rec = refs
+            .images
+            .get(id)
+            .ok_or_else(|| Error::NoSuchImage(format!("No such image: {id}")))?;
+        let mut blobs: Vec<Digest> = vec![Digest::parse(&rec.manifest)?, image.id.clone()];
+        blobs.extend(image.layers.iter().filter_map(|l| l.blob.digest.clone()));
+        for d in blobs {
+            if !seen.insert(d.clone()) {
+                continue;
+            }
+            let p = store.root().join("blobs/sha256").join(d.hex());
+            let f = std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
+            let size = f.metadata().map_err(|e| Error::io(&p, e))?.len();
+            let mut h = header(size, 0o644);
+            let path = format!("blobs/sha256/{}", d.hex());
+            b.append_data(&mut h, &path, f).map_err(tar_err(&path))?;
+        }
+        let names: Vec<String> = if tags.is_empty() {
+            vec![String::new()]
+        } else {
+            tags.clone()
+        };
+        for t in names {
+            let mut e = serde_json::json!({"mediaType": rec.media_type, "digest": rec.manifest, "size": rec.size});
+            if !t.is_empty() {
+                let tag = Reference::parse(&t)
+                    .ok()
+                    .and_then(|r| r.tag().map(str::to_string))
+                    .unwrap_or_default();
+                e["annotations"] = serde_json::json!({"io.containerd.image.name": t, "org.opencontainers.image.ref.name": tag});
+            }
+            index.push(e);
+        }
+    }
+    let idx = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": index}))
+        .map_err(|e| Error::malformed("index.json", e.to_string()))?;
+    add_bytes(&mut b, "index.json", &idx)?;
+    b.into_inner()
+        .map_err(tar_err("archive"))?
+        .flush()
+        .map_err(tar_err("archive"))?;
+    Ok(())
+}
