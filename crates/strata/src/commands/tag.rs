@@ -10,9 +10,9 @@ use crate::output::Exit;
 /// Options of `tag`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// SOURCE_IMAGE[:TAG]
+    #[arg(help = "SOURCE_IMAGE[:TAG]", value_name = "SOURCE_IMAGE")]
     source: String,
-    /// TARGET_IMAGE[:TAG]
+    #[arg(help = "TARGET_IMAGE[:TAG]", value_name = "TARGET_IMAGE")]
     target: String,
 }
 
