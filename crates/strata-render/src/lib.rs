@@ -5,6 +5,7 @@
 
 pub mod format;
 pub mod history;
+pub mod images;
 pub mod inspect;
 pub mod json;
 pub mod tabwriter;

@@ -28,6 +28,8 @@ enum Command {
     History(commands::history::Args),
     /// List an image's layers with digests, sizes and the step that made each.
     Layers(commands::layers::Args),
+    /// List images in the local store (as `docker images`).
+    Images(commands::images::Args),
     /// Load images from a tar archive or STDIN (as `docker load`).
     Load(commands::load::Args),
     /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE (as `docker tag`).
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::History(a) | Command::Image(ImageCommand::History(a)) => commands::history::run(a),
         Command::Layers(a) => commands::layers::run(a),
         Command::Load(a) => commands::load::run(a),
+        Command::Images(a) => commands::images::run(a),
         Command::Tag(a) => commands::tag::run(a),
         Command::Rmi(a) => commands::rmi::run(a),
         Command::Save(a) => commands::save::run(a),

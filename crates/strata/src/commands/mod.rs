@@ -1,6 +1,7 @@
 //! One module per verb: parse options, call the library, render.
 
 pub mod history;
+pub mod images;
 pub mod inspect;
 pub mod layers;
 pub mod load;
