@@ -125,18 +125,7 @@ fn row_struct(r: &Row, o: &Options) -> Value {
         ("Size", size),
         ("Comment", r.comment.clone()),
     ];
-    // MarshalJSON of a formatter context: json.Marshal of a map, so sorted keys, HTML-escaped.
-    let sorted: BTreeMap<&str, &String> = fields.iter().map(|(k, v)| (*k, v)).collect();
-    let mut json = String::from("{");
-    for (i, (k, v)) in sorted.iter().enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        crate::json::write_string(&mut json, k, true);
-        json.push(':');
-        crate::json::write_string(&mut json, v, true);
-    }
-    json.push('}');
+    let json = crate::json::marshal_context(&fields);
     let mut s = Struct::new("*image.historyContext");
     s.pointer = true;
     s.json = Some(json);

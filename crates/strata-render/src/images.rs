@@ -646,17 +646,7 @@ fn row_value(r: &Row<'_>, o: &ImagesOptions, with_created_at: bool) -> Value {
         ("UniqueSize", "N/A".to_string()),
         ("VirtualSize", human_size(size)),
     ];
-    // MarshalJSON of a formatter context: json.Marshal of a map, so sorted keys, HTML-escaped.
-    let mut json = String::from("{");
-    for (i, (k, v)) in fields.iter().enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        crate::json::write_string(&mut json, k, true);
-        json.push(':');
-        crate::json::write_string(&mut json, v, true);
-    }
-    json.push('}');
+    let json = crate::json::marshal_context(&fields);
     // What `{{.}}` prints: text/template dereferences the *imageContext and fmt prints
     // {HeaderContext trunc image.Summary repo tag digest}.
     let display = format!(

@@ -46,6 +46,24 @@ pub fn write_string_with(out: &mut String, s: &str, escape_html: bool, named_bf:
     out.push('"');
 }
 
+/// What the docker CLI's formatter contexts marshal to: `json.Marshal` of a map of string
+/// fields, so keys sorted and `<`, `>`, `&` escaped.
+pub fn marshal_context(fields: &[(&str, String)]) -> String {
+    let sorted: std::collections::BTreeMap<&str, &String> =
+        fields.iter().map(|(k, v)| (*k, v)).collect();
+    let mut json = String::from("{");
+    for (i, (k, v)) in sorted.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        write_string(&mut json, k, true);
+        json.push(':');
+        write_string(&mut json, v, true);
+    }
+    json.push('}');
+    json
+}
+
 /// Encodes a value (object key order as stored) in Go's style.
 pub fn encode(v: &Value, style: Style) -> String {
     let mut out = String::new();
