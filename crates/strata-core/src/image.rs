@@ -85,7 +85,7 @@ pub fn read_json_blob(source: &dyn Source, desc: &Descriptor) -> Result<Vec<u8>>
             limit: format!("{MAX_JSON} bytes"),
         });
     }
-    let m = source.open(&Locator::Digest(desc.digest.clone()))?;
+    let m = source.open_descriptor(desc)?;
     let bytes = read_member_capped(m, &what, MAX_JSON)?;
     if bytes.len() as u64 != desc.size as u64 {
         return Err(Error::SizeMismatch {
@@ -464,6 +464,43 @@ impl Image {
                 })
             })
             .collect()
+    }
+
+    /// Facts without reading remote layers: cached facts where there are some, else the
+    /// manifest's blob size standing in for the size (the flag says whether any did).
+    pub fn layer_stats_without_fetching(&self) -> Result<(Vec<LayerStats>, bool)> {
+        if !self.source.is_remote() {
+            return Ok((self.layer_stats()?, false));
+        }
+        let cache = FactsCache::from_env();
+        let mut estimated = false;
+        let mut out = Vec::with_capacity(self.layers.len());
+        for l in &self.layers {
+            match self.cached(l, &cache)? {
+                Some(s) => out.push(s),
+                None => {
+                    estimated = true;
+                    let compression = if l.blob.media_type.contains("zstd") {
+                        layer::Compression::Zstd
+                    } else if l.blob.media_type.contains("gzip") {
+                        layer::Compression::Gzip
+                    } else {
+                        layer::Compression::None
+                    };
+                    let size = l.blob.size.unwrap_or(0);
+                    out.push(LayerStats {
+                        digest: l.blob.digest.clone().unwrap_or_else(|| l.diff_id.clone()),
+                        compressed_size: size,
+                        diff_id: l.diff_id.clone(),
+                        uncompressed_size: 0,
+                        docker_size: size,
+                        compression,
+                        entries: 0,
+                    });
+                }
+            }
+        }
+        Ok((out, estimated))
     }
 
     /// Reads every layer once (in parallel), verifying digests and diff IDs, and returns

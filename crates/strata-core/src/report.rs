@@ -21,6 +21,8 @@ pub struct ImageReport {
     pub layers: Vec<LayerStats>,
     /// The config's history, oldest first.
     pub history: Vec<HistoryEntry>,
+    /// Whether some layer sizes are compressed sizes from a remote manifest, not Docker's.
+    pub sizes_estimated: bool,
 }
 
 /// Docker's `RepoTags` order: by fully qualified reference bytes, shown familiar, no duplicates.
@@ -41,13 +43,14 @@ pub fn sort_repo_tags(names: &[String]) -> Vec<String> {
 impl ImageReport {
     /// Builds the report, reading every layer once.
     pub fn build(image: Image) -> Result<ImageReport> {
-        let layers = image.layer_stats()?;
+        let (layers, sizes_estimated) = image.layer_stats_without_fetching()?;
         let history = image.history()?;
         Ok(ImageReport {
             repo_tags: sort_repo_tags(&image.names),
             image,
             layers,
             history,
+            sizes_estimated,
         })
     }
 

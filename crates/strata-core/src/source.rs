@@ -63,6 +63,16 @@ pub trait Source: Send + Sync {
     fn candidates(&self) -> Result<Vec<Candidate>>;
     /// Opens a blob's raw, unverified bytes.
     fn open(&self, locator: &Locator) -> Result<Member>;
+    /// Opens a JSON blob (manifest, index or config) named by a descriptor; sources where
+    /// manifests and blobs live apart (registries) use the media type to choose.
+    fn open_descriptor(&self, desc: &Descriptor) -> Result<Member> {
+        self.open(&Locator::Digest(desc.digest.clone()))
+    }
+    /// Whether reading a layer means fetching it over the network; then reports use cached
+    /// facts or manifest sizes instead of reading every layer.
+    fn is_remote(&self) -> bool {
+        false
+    }
     /// Where this source keeps per-layer facts, when it keeps its own (the local store);
     /// `None` means the user's cache.
     fn facts_cache(&self) -> Option<crate::facts_cache::FactsCache> {

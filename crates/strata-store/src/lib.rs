@@ -130,6 +130,12 @@ impl Store {
         Ok(store)
     }
 
+    /// Turns a shared lock into the exclusive one (for the final name update of a pull
+    /// that downloaded under the shared lock).
+    pub fn lock_exclusive(&self) -> Result<()> {
+        self._lock.lock().map_err(io_err(&self.root.join("lock")))
+    }
+
     /// Per-layer facts kept beside the blobs (keyed by blob digest), so `images`, `inspect`
     /// and `history` never decompress a layer.
     pub fn facts(&self) -> strata_core::facts_cache::FactsCache {

@@ -16,6 +16,9 @@ struct Cli {
     /// The local store's directory (default: $STRATA_ROOT, else ~/.local/share/strata).
     #[arg(long, global = true, value_name = "DIR")]
     root: Option<std::path::PathBuf>,
+    /// A registry (host[:port]) that may be reached over plain HTTP; repeatable.
+    #[arg(long = "insecure-registry", global = true, value_name = "HOST")]
+    insecure_registry: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -38,6 +41,14 @@ enum Command {
     Rmi(commands::rmi::Args),
     /// Save one or more images to a tar archive (as `docker save`).
     Save(commands::save::Args),
+    /// Download an image from a registry into the local store (as `docker pull`).
+    Pull(commands::pull::Args),
+    /// Upload an image from the local store to a registry (as `docker push`).
+    Push(commands::push::Args),
+    /// Log in to a registry (as `docker login`; writes Docker's config.json).
+    Login(commands::login::LoginArgs),
+    /// Log out from a registry (as `docker logout`).
+    Logout(commands::login::LogoutArgs),
     /// `docker image …` spelling of the image commands.
     #[command(subcommand)]
     Image(ImageCommand),
@@ -49,6 +60,24 @@ enum ImageCommand {
     Inspect(commands::inspect::Args),
     /// Show the history of an image.
     History(commands::history::Args),
+    /// List images.
+    #[command(name = "ls")]
+    Ls(commands::images::Args),
+    /// Remove unused images.
+    Prune(commands::prune::Args),
+    /// Download an image from a registry.
+    Pull(commands::pull::Args),
+    /// Upload an image to a registry.
+    Push(commands::push::Args),
+    /// Remove one or more images.
+    #[command(name = "rm")]
+    Rm(commands::rmi::Args),
+    /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE.
+    Tag(commands::tag::Args),
+    /// Load images from a tar archive or STDIN.
+    Load(commands::load::Args),
+    /// Save one or more images to a tar archive.
+    Save(commands::save::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,15 +86,21 @@ fn main() -> ExitCode {
         // One place decides the store root; commands read it from the environment.
         commands::set_root(r.clone());
     }
+    commands::set_insecure(cli.insecure_registry.clone());
     let result = match cli.command {
         Command::Inspect(a) | Command::Image(ImageCommand::Inspect(a)) => commands::inspect::run(a),
         Command::History(a) | Command::Image(ImageCommand::History(a)) => commands::history::run(a),
         Command::Layers(a) => commands::layers::run(a),
-        Command::Load(a) => commands::load::run(a),
-        Command::Images(a) => commands::images::run(a),
-        Command::Tag(a) => commands::tag::run(a),
-        Command::Rmi(a) => commands::rmi::run(a),
-        Command::Save(a) => commands::save::run(a),
+        Command::Load(a) | Command::Image(ImageCommand::Load(a)) => commands::load::run(a),
+        Command::Images(a) | Command::Image(ImageCommand::Ls(a)) => commands::images::run(a),
+        Command::Tag(a) | Command::Image(ImageCommand::Tag(a)) => commands::tag::run(a),
+        Command::Rmi(a) | Command::Image(ImageCommand::Rm(a)) => commands::rmi::run(a),
+        Command::Save(a) | Command::Image(ImageCommand::Save(a)) => commands::save::run(a),
+        Command::Pull(a) | Command::Image(ImageCommand::Pull(a)) => commands::pull::run(a),
+        Command::Push(a) | Command::Image(ImageCommand::Push(a)) => commands::push::run(a),
+        Command::Login(a) => commands::login::run_login(a),
+        Command::Logout(a) => commands::login::run_logout(a),
+        Command::Image(ImageCommand::Prune(a)) => commands::prune::run(a),
     };
     match result {
         Ok(code) => code,

@@ -43,6 +43,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let (_, image) = super::open_image(&args.image, args.platform.as_deref())?;
     let report = ImageReport::build(image)?;
+    super::note_estimated(&report);
     let sizes: Vec<u64> = report.layers.iter().map(|l| l.docker_size).collect();
     let rows = rows(&report.history, &sizes, &report.history_ids());
     let opts = Options {

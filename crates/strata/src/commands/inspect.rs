@@ -30,6 +30,7 @@ fn inspect_one(name: &str, platform: Option<&str>) -> Result<serde_json::Value> 
     let opened = super::open_any(name, platform)?;
     let record = opened.record;
     let report = ImageReport::build(opened.image)?;
+    super::note_estimated(&report);
     let facts = InspectFacts {
         id: report.image.id.to_string(),
         repo_tags: report.repo_tags.clone(),

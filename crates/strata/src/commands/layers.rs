@@ -41,6 +41,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .transpose()?;
     let base = find_base(source, &image, platform.as_ref());
     let report = ImageReport::build(image)?;
+    super::note_estimated(&report);
     // Pair history steps with layers: the k-th non-empty step made the k-th layer.
     let mut steps = Vec::new();
     let mut next_layer = 0usize;

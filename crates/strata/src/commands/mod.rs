@@ -5,6 +5,10 @@ pub mod images;
 pub mod inspect;
 pub mod layers;
 pub mod load;
+pub mod login;
+pub mod prune;
+pub mod pull;
+pub mod push;
 pub mod rmi;
 pub mod save;
 pub mod tag;
@@ -14,6 +18,30 @@ static ROOT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new(
 /// Sets the store root from `--root`.
 pub fn set_root(p: std::path::PathBuf) {
     let _ = ROOT.set(p);
+}
+
+static INSECURE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Sets the `--insecure-registry` hosts.
+pub fn set_insecure(hosts: Vec<String>) {
+    let _ = INSECURE.set(hosts);
+}
+
+/// Registry options: defaults (and environment) plus `--insecure-registry`.
+pub fn registry_options() -> strata_registry::client::Options {
+    let mut o = strata_registry::client::Options::default();
+    if let Some(h) = INSECURE.get() {
+        o.insecure.extend(h.iter().cloned());
+    }
+    o
+}
+
+/// A registry client for a reference's domain, with the user's credentials.
+pub fn client(domain: &str) -> Result<Arc<strata_registry::client::Client>> {
+    Ok(strata_registry::client::Client::new(
+        domain,
+        registry_options(),
+    )?)
 }
 
 /// The store root: `--root`, else `STRATA_ROOT`, else the XDG data dir.
@@ -58,6 +86,38 @@ pub fn open_image(name: &str, platform: Option<&str>) -> Result<(Arc<dyn Source>
 
 /// Opens what the user named, from a file location or else from the local store.
 pub fn open_any(name: &str, platform: Option<&str>) -> Result<Opened> {
+    if let Some(rest) = name.strip_prefix("docker://") {
+        let reference = Reference::parse(rest)?;
+        let client = client(reference.domain())?;
+        let registry = Arc::new(strata_registry::source::RegistrySource::new(
+            client,
+            reference.clone(),
+        ));
+        let source: Arc<dyn Source> = registry.clone();
+        let platform = platform.map(Platform::parse).transpose()?;
+        let image = Image::open(source.clone(), &Selector::Default, platform.as_ref())
+            .with_context(|| format!("reading {name}"))?;
+        // What the store would record after pulling it: the registry's digest.
+        let top = strata_registry::source::top_digest(&registry)?;
+        let record = strata_store::ImageRecord {
+            manifest: image
+                .manifest_digest
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            media_type: String::new(),
+            size: 0,
+            tags: image.names.clone(),
+            digests: vec![format!("{}@{top}", reference.name())],
+            last_tag_time: None,
+            docker_size: 0,
+        };
+        return Ok(Opened {
+            source,
+            image,
+            record: Some(record),
+        });
+    }
     if Location::parse(name).is_none() && !Path::new(name).exists() {
         Reference::parse(name).map(|_| ()).or_else(|e| {
             // An ID prefix is not a valid reference but is a valid name.
@@ -109,6 +169,16 @@ fn open_file(name: &str, platform: Option<&str>) -> Result<(Arc<dyn Source>, Ima
     let image = Image::open(source.clone(), &selector, platform.as_ref())
         .with_context(|| format!("reading {name}"))?;
     Ok((source, image))
+}
+
+/// Says on stderr when sizes came from a registry manifest rather than Docker's rule.
+pub fn note_estimated(report: &strata_core::report::ImageReport) {
+    if report.sizes_estimated {
+        crate::output::error_line(&format!(
+            "note: {}: layer sizes are the compressed sizes from the manifest; pull the image for Docker's sizes",
+            report.image.source().describe()
+        ));
+    }
 }
 
 /// The local UTC offset (seconds) at a Unix time, from `TZ` or the system zone.

@@ -27,6 +27,69 @@ fn familiar(full: &str) -> String {
         .unwrap_or_else(|_| full.to_string())
 }
 
+/// Removes an image with all its names, then collects garbage. Returns Docker's lines
+/// (`("Untagged", name)`, `("Deleted", id)`) and the bytes freed (Docker's layer sizes).
+pub fn delete_image(
+    store: &std::sync::Arc<strata_store::Store>,
+    refs: &mut strata_store::Refs,
+    id: &str,
+) -> Result<(Vec<(&'static str, String)>, u64)> {
+    let Some(rec) = refs.images.get(id).cloned() else {
+        return Ok((Vec::new(), 0));
+    };
+    // Layers this image uses that no other image does, topmost first (chain IDs).
+    let source: std::sync::Arc<dyn Source> = store.clone();
+    let facts = store.facts();
+    let mine = Image::open(source.clone(), &Selector::Name(id.to_string()), None)
+        .map(|i| {
+            i.layers
+                .iter()
+                .map(|l| {
+                    let size = l
+                        .blob
+                        .digest
+                        .as_ref()
+                        .and_then(|d| facts.get(&format!("store-blob {d}")))
+                        .map(|s| s.docker_size)
+                        .unwrap_or(0);
+                    (l.diff_id.clone(), size)
+                })
+                .collect::<Vec<(Digest, u64)>>()
+        })
+        .unwrap_or_default();
+    let mut others = std::collections::HashSet::new();
+    for other in refs.images.keys().filter(|k| k.as_str() != id) {
+        if let Ok(i) = Image::open(source.clone(), &Selector::Name(other.clone()), None) {
+            let d: Vec<Digest> = i.layers.iter().map(|l| l.diff_id.clone()).collect();
+            others.extend(strata_store::chain_ids(&d));
+        }
+    }
+    let mut lines = Vec::new();
+    for t in &rec.tags {
+        lines.push(("Untagged", familiar(t)));
+    }
+    for d in &rec.digests {
+        lines.push(("Untagged", familiar(d)));
+    }
+    lines.push(("Deleted", id.to_string()));
+    let diff_ids: Vec<Digest> = mine.iter().map(|(d, _)| d.clone()).collect();
+    let mut freed = 0;
+    for (c, (_, size)) in strata_store::chain_ids(&diff_ids)
+        .iter()
+        .zip(mine.iter())
+        .rev()
+    {
+        if !others.contains(c) {
+            lines.push(("Deleted", c.to_string()));
+            freed += size;
+        }
+    }
+    refs.images.remove(id);
+    store.write_refs(refs)?;
+    store.gc(refs)?;
+    Ok((lines, freed))
+}
+
 /// Runs `rmi`.
 pub fn run(args: Args) -> Result<ExitCode> {
     let store = std::sync::Arc::new(super::store(true)?);
@@ -64,38 +127,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             failed = true;
             continue;
         }
-        // Layers this image uses that no other image does, topmost first (chain IDs).
-        let source: std::sync::Arc<dyn Source> = store.clone();
-        let mine = Image::open(source.clone(), &Selector::Name(id.clone()), None)
-            .map(|i| {
-                i.layers
-                    .iter()
-                    .map(|l| l.diff_id.clone())
-                    .collect::<Vec<Digest>>()
-            })
-            .unwrap_or_default();
-        let mut others = std::collections::HashSet::new();
-        for other in refs.images.keys().filter(|k| **k != id) {
-            if let Ok(i) = Image::open(source.clone(), &Selector::Name(other.clone()), None) {
-                let d: Vec<Digest> = i.layers.iter().map(|l| l.diff_id.clone()).collect();
-                others.extend(strata_store::chain_ids(&d));
-            }
+        let (lines, _) = delete_image(&store, &mut refs, &id)?;
+        for (verb, what) in lines {
+            out.push_str(&format!("{verb}: {what}\n"));
         }
-        for t in &rec.tags {
-            out.push_str(&format!("Untagged: {}\n", familiar(t)));
-        }
-        for d in &rec.digests {
-            out.push_str(&format!("Untagged: {}\n", familiar(d)));
-        }
-        out.push_str(&format!("Deleted: {id}\n"));
-        for c in strata_store::chain_ids(&mine).iter().rev() {
-            if !others.contains(c) {
-                out.push_str(&format!("Deleted: {c}\n"));
-            }
-        }
-        refs.images.remove(&id);
-        store.write_refs(&refs)?;
-        store.gc(&refs)?;
     }
     print(&out);
     Ok(if failed {

@@ -1,0 +1,857 @@
+//! A registry client for the distribution API v2: scheme choice by Docker's rule, the
+//! anonymous/bearer/Basic auth flows, retries with backoff, and streaming blob reads that
+//! resume where a dropped connection left off.
+
+use std::collections::HashMap;
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use serde_json::Value;
+use strata_core::digest::Digest;
+use strata_core::manifest::{MAX_JSON, media};
+use ureq::http::{self, Method, Response};
+
+use crate::auth::{Credential, DockerConfig};
+use crate::{RegistryError, Result};
+
+/// Every manifest type strata reads, for `Accept`.
+pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+
+/// Knobs for talking to registries.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Hosts (`host[:port]`) that may be spoken to over plain HTTP (`--insecure-registry`).
+    pub insecure: Vec<String>,
+    /// How many times a request is retried after a 5xx, a 429 or a transport error.
+    pub retries: u32,
+    /// The first retry's delay; it doubles each time.
+    pub backoff: Duration,
+    /// A read that waits longer than this is a stall, handled like a dropped connection.
+    pub read_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let secs = |k: &str, d: u64| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.parse::<f64>().ok())
+                .map(Duration::from_secs_f64)
+                .unwrap_or(Duration::from_secs(d))
+        };
+        Options {
+            insecure: std::env::var("STRATA_INSECURE_REGISTRIES")
+                .map(|v| {
+                    v.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            retries: std::env::var("STRATA_RETRIES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(5),
+            backoff: Duration::from_millis(200),
+            read_timeout: secs("STRATA_READ_TIMEOUT", 60),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Challenge {
+    Unknown,
+    Anonymous,
+    Basic,
+    Bearer { realm: String, service: String },
+}
+
+struct AuthState {
+    challenge: Challenge,
+    tokens: HashMap<String, String>,
+}
+
+/// One registry host.
+pub struct Client {
+    agent: ureq::Agent,
+    domain: String,
+    api_host: String,
+    plain_ok: bool,
+    base: OnceLock<String>,
+    cred: Option<Credential>,
+    auth: Mutex<AuthState>,
+    opts: Options,
+}
+
+/// Whether Docker would speak plain HTTP to this host: loopback addresses (after resolving
+/// the name) and `--insecure-registry` hosts.
+pub fn plain_http_allowed(host: &str, insecure: &[String]) -> bool {
+    if insecure.iter().any(|h| h == host) {
+        return true;
+    }
+    let bare = match host.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => h,
+        _ => host,
+    };
+    let bare = bare.trim_start_matches('[').trim_end_matches(']');
+    if insecure.iter().any(|h| h == bare) {
+        return true;
+    }
+    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+        return ip.is_loopback();
+    }
+    use std::net::ToSocketAddrs;
+    match (bare, 0u16).to_socket_addrs() {
+        Ok(addrs) => {
+            let v: Vec<_> = addrs.collect();
+            !v.is_empty() && v.iter().all(|a| a.ip().is_loopback())
+        }
+        Err(_) => false,
+    }
+}
+
+fn transport_err(url: &str, e: ureq::Error) -> RegistryError {
+    RegistryError::Transport {
+        url: url.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+fn retriable_status(s: u16) -> bool {
+    matches!(s, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// A request body that can be sent again on a retry.
+#[derive(Clone, Copy)]
+pub enum Payload<'a> {
+    /// No body.
+    Empty,
+    /// Bytes in memory (manifests).
+    Bytes(&'a [u8]),
+    /// A file, re-opened for each attempt (blobs).
+    File(&'a Path),
+}
+
+/// The registry's `errors` array, as Docker prints it (`manifest unknown: manifest unknown`).
+fn error_detail(body: &[u8]) -> String {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return String::from_utf8_lossy(&body[..body.len().min(200)])
+            .trim()
+            .to_string();
+    };
+    let Some(errs) = v.get("errors").and_then(Value::as_array) else {
+        return String::new();
+    };
+    errs.iter()
+        .map(|e| {
+            let code = e
+                .get("code")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_lowercase()
+                .replace('_', " ");
+            let msg = e.get("message").and_then(Value::as_str).unwrap_or("");
+            if msg.is_empty() {
+                code
+            } else {
+                format!("{code}: {msg}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Client {
+    /// A client for `domain` (as in a reference: `docker.io`, `127.0.0.1:5000`), with the
+    /// user's credentials for it.
+    pub fn new(domain: &str, opts: Options) -> Result<Arc<Client>> {
+        let cred = DockerConfig::load()?.credential(domain)?;
+        Ok(Self::with_credential(domain, opts, cred))
+    }
+
+    /// A client with an explicit credential (or none).
+    pub fn with_credential(domain: &str, opts: Options, cred: Option<Credential>) -> Arc<Client> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(20)))
+            .timeout_per_read(Some(opts.read_timeout))
+            .timeout_per_write(Some(opts.read_timeout))
+            .max_redirects(5)
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
+            .user_agent(concat!("strata/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        let api_host = if domain == "docker.io" {
+            "registry-1.docker.io".to_string()
+        } else {
+            domain.to_string()
+        };
+        let plain_ok = plain_http_allowed(&api_host, &opts.insecure);
+        Arc::new(Client {
+            agent,
+            domain: domain.to_string(),
+            api_host,
+            plain_ok,
+            base: OnceLock::new(),
+            cred,
+            auth: Mutex::new(AuthState {
+                challenge: Challenge::Unknown,
+                tokens: HashMap::new(),
+            }),
+            opts,
+        })
+    }
+
+    /// The registry host as the reference names it.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// `https://host` or, where Docker's rule allows and TLS fails, `http://host`.
+    fn base(&self) -> Result<&str> {
+        if let Some(b) = self.base.get() {
+            return Ok(b);
+        }
+        let https = format!("https://{}", self.api_host);
+        let chosen = if self.plain_ok {
+            // Docker tries TLS first and falls back to plain HTTP for these hosts.
+            let probe = self
+                .agent
+                .get(format!("{https}/v2/"))
+                .config()
+                .timeout_global(Some(Duration::from_secs(5)))
+                .build()
+                .call();
+            match probe {
+                Ok(_) => https,
+                Err(_) => format!("http://{}", self.api_host),
+            }
+        } else {
+            https
+        };
+        Ok(self.base.get_or_init(|| chosen))
+    }
+
+    fn auth_header(&self, scope: &str) -> Option<String> {
+        let st = self.auth.lock().ok()?;
+        match &st.challenge {
+            Challenge::Basic => self.cred.as_ref().map(Credential::basic_header),
+            Challenge::Bearer { .. } => st.tokens.get(scope).map(|t| format!("Bearer {t}")),
+            Challenge::Unknown | Challenge::Anonymous => None,
+        }
+    }
+
+    /// Reads a `WWW-Authenticate` answer and gets what it asks for.
+    fn authenticate(&self, header: &str, scope: &str) -> Result<()> {
+        let challenges = http_auth::parse_challenges(header).map_err(|e| RegistryError::Auth {
+            registry: self.domain.clone(),
+            reason: format!("unreadable WWW-Authenticate header: {e}"),
+        })?;
+        let mut chosen = Challenge::Anonymous;
+        for c in &challenges {
+            let param = |name: &str| {
+                c.params
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.to_unescaped())
+            };
+            if c.scheme.eq_ignore_ascii_case("bearer") {
+                if let Some(realm) = param("realm") {
+                    chosen = Challenge::Bearer {
+                        realm,
+                        service: param("service").unwrap_or_default(),
+                    };
+                    break;
+                }
+            } else if c.scheme.eq_ignore_ascii_case("basic") {
+                chosen = Challenge::Basic;
+            }
+        }
+        match &chosen {
+            Challenge::Bearer { realm, service } => {
+                let token = self.fetch_token(realm, service, scope)?;
+                let mut st = self.auth.lock().map_err(|_| RegistryError::Poisoned)?;
+                st.tokens.insert(scope.to_string(), token);
+                st.challenge = chosen;
+            }
+            Challenge::Basic => {
+                if self.cred.is_none() {
+                    return Err(RegistryError::Auth {
+                        registry: self.domain.clone(),
+                        reason: "authentication required (no credentials; run strata login)".into(),
+                    });
+                }
+                let mut st = self.auth.lock().map_err(|_| RegistryError::Poisoned)?;
+                st.challenge = chosen;
+            }
+            _ => {
+                return Err(RegistryError::Auth {
+                    registry: self.domain.clone(),
+                    reason: "unsupported authentication scheme".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn fetch_token(&self, realm: &str, service: &str, scope: &str) -> Result<String> {
+        let mut req = self.agent.get(realm);
+        if !service.is_empty() {
+            req = req.query("service", service);
+        }
+        if !scope.is_empty() {
+            req = req.query("scope", scope);
+        }
+        if let Some(c) = &self.cred {
+            req = req.header("Authorization", c.basic_header());
+        }
+        let mut resp = req.call().map_err(|e| transport_err(realm, e))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 20)
+            .read_to_vec()
+            .map_err(|e| transport_err(realm, e))?;
+        if status == 401 || status == 403 {
+            return Err(RegistryError::Auth {
+                registry: self.domain.clone(),
+                reason: if self.cred.is_some() {
+                    "incorrect username or password".into()
+                } else {
+                    "authentication required (no credentials; run strata login)".into()
+                },
+            });
+        }
+        if status != 200 {
+            return Err(RegistryError::Auth {
+                registry: self.domain.clone(),
+                reason: format!("token server answered {status}"),
+            });
+        }
+        let v: Value = serde_json::from_slice(&body).map_err(|e| RegistryError::Auth {
+            registry: self.domain.clone(),
+            reason: format!("token server sent bad JSON: {e}"),
+        })?;
+        v.get("token")
+            .or_else(|| v.get("access_token"))
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| RegistryError::Auth {
+                registry: self.domain.clone(),
+                reason: "token server sent no token".into(),
+            })
+    }
+
+    /// Sends a request with auth, retrying 5xx/429 and transport failures with backoff.
+    /// `path` is either absolute (`http…`, from a `Location`) or under the base URL.
+    pub fn send(
+        &self,
+        method: Method,
+        path: &str,
+        scope: &str,
+        headers: &[(&str, String)],
+        body: Payload<'_>,
+    ) -> Result<Response<ureq::Body>> {
+        let url = if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base()?)
+        };
+        let mut authed = false;
+        let mut attempt = 0u32;
+        loop {
+            let mut b = http::Request::builder().method(method.clone()).uri(&url);
+            for (k, v) in headers {
+                b = b.header(*k, v.as_str());
+            }
+            if let Some(a) = self.auth_header(scope) {
+                b = b.header("Authorization", a);
+            }
+            let result = match body {
+                Payload::Empty => b
+                    .body(())
+                    .map_err(|e| RegistryError::BadUrl(e.to_string()))
+                    .map(|r| self.agent.run(r)),
+                Payload::Bytes(bytes) => b
+                    .header("Content-Length", bytes.len().to_string())
+                    .body(bytes)
+                    .map_err(|e| RegistryError::BadUrl(e.to_string()))
+                    .map(|r| self.agent.run(r)),
+                Payload::File(p) => {
+                    let f = std::fs::File::open(p).map_err(|e| RegistryError::Local {
+                        path: p.display().to_string(),
+                        reason: e.to_string(),
+                    })?;
+                    b.body(f)
+                        .map_err(|e| RegistryError::BadUrl(e.to_string()))
+                        .map(|r| self.agent.run(r))
+                }
+            }?;
+            match result {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    if status == 401 && !authed {
+                        authed = true;
+                        let h = resp
+                            .headers()
+                            .get("www-authenticate")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_string();
+                        if h.is_empty() {
+                            return Ok(resp);
+                        }
+                        self.authenticate(&h, scope)?;
+                        continue;
+                    }
+                    if retriable_status(status) && attempt < self.opts.retries {
+                        self.pause(attempt);
+                        attempt += 1;
+                        continue;
+                    }
+                    return Ok(resp);
+                }
+                Err(e) => {
+                    if attempt < self.opts.retries && is_transient(&e) {
+                        self.pause(attempt);
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(transport_err(&url, e));
+                }
+            }
+        }
+    }
+
+    fn pause(&self, attempt: u32) {
+        std::thread::sleep(self.opts.backoff * 2u32.saturating_pow(attempt.min(6)));
+    }
+
+    fn fail(&self, what: String, mut resp: Response<ureq::Body>) -> RegistryError {
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(64 << 10)
+            .read_to_vec()
+            .unwrap_or_default();
+        let mut detail = error_detail(&body);
+        if detail.is_empty() {
+            detail = resp
+                .status()
+                .canonical_reason()
+                .unwrap_or("error")
+                .to_lowercase();
+        }
+        RegistryError::Status {
+            what,
+            status,
+            detail,
+        }
+    }
+
+    /// Checks the registry answers and the credentials work (what `login` does).
+    pub fn ping(&self) -> Result<()> {
+        let resp = self.send(Method::GET, "/v2/", "", &[], Payload::Empty)?;
+        match resp.status().as_u16() {
+            200..=299 => Ok(()),
+            401 | 403 => Err(RegistryError::Auth {
+                registry: self.domain.clone(),
+                reason: if self.cred.is_some() {
+                    "incorrect username or password".into()
+                } else {
+                    "authentication required".into()
+                },
+            }),
+            _ => Err(self.fail(format!("{}/v2/", self.domain), resp)),
+        }
+    }
+
+    /// Fetches a manifest by tag or digest: its bytes, media type and digest.
+    pub fn manifest(&self, repo: &str, reference: &str) -> Result<(Vec<u8>, String, Digest)> {
+        let scope = pull_scope(repo);
+        let resp = self.send(
+            Method::GET,
+            &format!("/v2/{repo}/manifests/{reference}"),
+            &scope,
+            &[("Accept", MANIFEST_ACCEPT.to_string())],
+            Payload::Empty,
+        )?;
+        let what = || format!("{}/{repo}:{reference}", self.domain);
+        let status = resp.status().as_u16();
+        if status == 404 {
+            let e = self.fail(what(), resp);
+            let detail = match e {
+                RegistryError::Status { detail, .. } => detail,
+                _ => String::new(),
+            };
+            let sep = if reference.starts_with("sha256:") {
+                "@"
+            } else {
+                ":"
+            };
+            return Err(RegistryError::NotFound(format!(
+                "manifest for {}/{repo}{sep}{reference} not found: {detail}",
+                self.domain
+            )));
+        }
+        if !(200..300).contains(&status) {
+            return Err(self.fail(what(), resp));
+        }
+        let header_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.split(';').next().unwrap_or("").trim().to_string());
+        let mut resp = resp;
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_JSON + 1)
+            .read_to_vec()
+            .map_err(|e| RegistryError::Transport {
+                url: what(),
+                reason: e.to_string(),
+            })?;
+        if bytes.len() as u64 > MAX_JSON {
+            return Err(RegistryError::Core(
+                strata_core::error::Error::LimitExceeded {
+                    what: format!("manifest {}", what()),
+                    limit: format!("{MAX_JSON} bytes"),
+                },
+            ));
+        }
+        let digest = Digest::sha256_of(&bytes);
+        if let Ok(want) = Digest::parse(reference) {
+            strata_core::digest::verify(&format!("manifest {}", what()), &want, &digest)?;
+        }
+        // The body's own mediaType wins over the header, which some registries get wrong.
+        let body_type = serde_json::from_slice::<Value>(&bytes).ok().and_then(|v| {
+            v.get("mediaType")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        let media_type = body_type
+            .or(header_type)
+            .unwrap_or_else(|| media::OCI_MANIFEST.to_string());
+        Ok((bytes, media_type, digest))
+    }
+
+    /// Opens a blob from `offset` on: the body and, when the server says, the blob's size.
+    pub fn blob_at(
+        &self,
+        repo: &str,
+        digest: &Digest,
+        offset: u64,
+    ) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
+        let scope = pull_scope(repo);
+        let headers: Vec<(&str, String)> = if offset > 0 {
+            vec![("Range", format!("bytes={offset}-"))]
+        } else {
+            Vec::new()
+        };
+        let resp = self.send(
+            Method::GET,
+            &format!("/v2/{repo}/blobs/{digest}"),
+            &scope,
+            &headers,
+            Payload::Empty,
+        )?;
+        let status = resp.status().as_u16();
+        let what = format!("{}/{repo}: blob {digest}", self.domain);
+        match status {
+            200 => {
+                let len = resp.body().content_length();
+                let mut r = resp.into_body().into_reader();
+                if offset > 0 {
+                    // The server ignored the range: skip what we already have.
+                    let skipped =
+                        io::copy(&mut (&mut r).take(offset), &mut io::sink()).map_err(|e| {
+                            RegistryError::Transport {
+                                url: what.clone(),
+                                reason: e.to_string(),
+                            }
+                        })?;
+                    if skipped != offset {
+                        return Err(RegistryError::Transport {
+                            url: what,
+                            reason: "blob shorter than the part already downloaded".into(),
+                        });
+                    }
+                }
+                Ok((Box::new(r), len))
+            }
+            206 => {
+                let total = resp
+                    .headers()
+                    .get("content-range")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.rsplit_once('/'))
+                    .and_then(|(_, t)| t.parse::<u64>().ok());
+                Ok((Box::new(resp.into_body().into_reader()), total))
+            }
+            404 => Err(RegistryError::NotFound(format!("{what}: blob unknown"))),
+            416 => Err(RegistryError::Transport {
+                url: what,
+                reason: "range not satisfiable".into(),
+            }),
+            _ => Err(self.fail(what, resp)),
+        }
+    }
+
+    /// Whether the repository already has a blob.
+    pub fn has_blob(&self, repo: &str, digest: &Digest, scope: &str) -> Result<bool> {
+        let resp = self.send(
+            Method::HEAD,
+            &format!("/v2/{repo}/blobs/{digest}"),
+            scope,
+            &[],
+            Payload::Empty,
+        )?;
+        match resp.status().as_u16() {
+            200 => Ok(true),
+            404 => Ok(false),
+            _ => Err(self.fail(format!("{}/{repo}: blob {digest}", self.domain), resp)),
+        }
+    }
+
+    /// Uploads a blob in one PUT (POST to open the upload, then PUT with the digest).
+    pub fn upload_blob(&self, repo: &str, digest: &Digest, body: Payload<'_>) -> Result<()> {
+        let scope = push_scope(repo);
+        let what = format!("{}/{repo}: blob {digest}", self.domain);
+        let resp = self.send(
+            Method::POST,
+            &format!("/v2/{repo}/blobs/uploads/"),
+            &scope,
+            &[("Content-Length", "0".to_string())],
+            Payload::Empty,
+        )?;
+        if resp.status().as_u16() != 202 {
+            return Err(self.fail(format!("{what}: starting upload"), resp));
+        }
+        let loc = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| RegistryError::Protocol(format!("{what}: upload has no Location")))?
+            .to_string();
+        let loc = if loc.starts_with('/') {
+            format!("{}{loc}", self.base()?)
+        } else {
+            loc
+        };
+        let sep = if loc.contains('?') { '&' } else { '?' };
+        let put = format!("{loc}{sep}digest={digest}");
+        let resp = self.send(
+            Method::PUT,
+            &put,
+            &scope,
+            &[("Content-Type", "application/octet-stream".to_string())],
+            body,
+        )?;
+        if resp.status().as_u16() != 201 {
+            return Err(self.fail(format!("{what}: upload"), resp));
+        }
+        Ok(())
+    }
+
+    /// Puts a manifest under a tag (or digest).
+    pub fn put_manifest(
+        &self,
+        repo: &str,
+        reference: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<()> {
+        let scope = push_scope(repo);
+        let resp = self.send(
+            Method::PUT,
+            &format!("/v2/{repo}/manifests/{reference}"),
+            &scope,
+            &[("Content-Type", media_type.to_string())],
+            Payload::Bytes(bytes),
+        )?;
+        if resp.status().as_u16() != 201 {
+            return Err(self.fail(
+                format!("{}/{repo}:{reference}: manifest", self.domain),
+                resp,
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_transient(e: &ureq::Error) -> bool {
+    !matches!(
+        e,
+        ureq::Error::BadUri(_)
+            | ureq::Error::HostNotFound
+            | ureq::Error::RedirectFailed
+            | ureq::Error::InvalidProxyUrl
+            | ureq::Error::TooManyRedirects
+    )
+}
+
+/// The token scope for reading a repository.
+pub fn pull_scope(repo: &str) -> String {
+    format!("repository:{repo}:pull")
+}
+
+/// The token scope for writing a repository.
+pub fn push_scope(repo: &str) -> String {
+    format!("repository:{repo}:pull,push")
+}
+
+/// A blob body that survives dropped connections and stalls: on an error or an early end it
+/// asks again from the byte it got to (`Range`), up to the client's retry budget.
+pub struct BlobReader {
+    client: Arc<Client>,
+    repo: String,
+    digest: Digest,
+    offset: u64,
+    total: Option<u64>,
+    inner: Option<Box<dyn Read + Send>>,
+    failures: u32,
+    progress: Option<Arc<std::sync::atomic::AtomicU64>>,
+}
+
+impl BlobReader {
+    /// Starts reading `digest` at `offset`; `total` is the descriptor's size when known.
+    pub fn new(
+        client: Arc<Client>,
+        repo: &str,
+        digest: &Digest,
+        offset: u64,
+        total: Option<u64>,
+    ) -> BlobReader {
+        BlobReader {
+            client,
+            repo: repo.to_string(),
+            digest: digest.clone(),
+            offset,
+            total,
+            inner: None,
+            failures: 0,
+            progress: None,
+        }
+    }
+
+    /// Counts bytes received into `p` (for progress bars).
+    pub fn with_progress(mut self, p: Arc<std::sync::atomic::AtomicU64>) -> BlobReader {
+        self.progress = Some(p);
+        self
+    }
+
+    fn retry_or(&mut self, e: io::Error) -> io::Result<()> {
+        self.inner = None;
+        if self.failures >= self.client.opts.retries {
+            return Err(e);
+        }
+        self.client.pause(self.failures);
+        self.failures += 1;
+        Ok(())
+    }
+}
+
+impl Read for BlobReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.inner.is_none() {
+                if self.total.is_some_and(|t| self.offset >= t) {
+                    return Ok(0);
+                }
+                match self.client.blob_at(&self.repo, &self.digest, self.offset) {
+                    Ok((r, len)) => {
+                        if self.total.is_none() {
+                            self.total = len;
+                        }
+                        self.inner = Some(r);
+                    }
+                    Err(RegistryError::NotFound(m)) => {
+                        return Err(io::Error::new(io::ErrorKind::NotFound, m));
+                    }
+                    Err(e) => {
+                        let err = io::Error::other(e.to_string());
+                        self.retry_or(err)?;
+                        continue;
+                    }
+                }
+            }
+            let Some(r) = self.inner.as_mut() else {
+                continue;
+            };
+            // Never read past the promised size: extra bytes are the server's problem.
+            let want = match self.total {
+                Some(t) => buf
+                    .len()
+                    .min(usize::try_from(t - self.offset).unwrap_or(usize::MAX)),
+                None => buf.len(),
+            };
+            match r.read(&mut buf[..want]) {
+                Ok(0) => {
+                    if self.total.is_some_and(|t| self.offset < t) {
+                        let e = io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            format!(
+                                "connection closed after {} of {} bytes",
+                                self.offset,
+                                self.total.unwrap_or(0)
+                            ),
+                        );
+                        self.retry_or(e)?;
+                        continue;
+                    }
+                    return Ok(0);
+                }
+                Ok(n) => {
+                    self.offset += n as u64;
+                    if let Some(p) = &self.progress {
+                        p.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.retry_or(e)?;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_rule() {
+        assert!(plain_http_allowed("127.0.0.1:5000", &[]));
+        assert!(plain_http_allowed("127.8.9.1", &[]));
+        assert!(plain_http_allowed("[::1]:5000", &[]));
+        assert!(plain_http_allowed("localhost:5000", &[]));
+        assert!(!plain_http_allowed("192.0.2.1:5000", &[]));
+        assert!(plain_http_allowed(
+            "192.0.2.1:5000",
+            &["192.0.2.1:5000".to_string()]
+        ));
+    }
+
+    #[test]
+    fn registry_errors_read_as_docker_prints_them() {
+        let b = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}"#;
+        assert_eq!(error_detail(b), "manifest unknown: manifest unknown");
+        assert_eq!(error_detail(b"<html>oops</html>"), "<html>oops</html>");
+    }
+}

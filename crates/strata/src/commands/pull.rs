@@ -1,0 +1,137 @@
+//! `strata pull`: `docker pull` into the local store, with Docker's transcript when piped
+//! and one progress bar per layer on a terminal.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Result;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use strata_core::manifest::Platform;
+use strata_core::reference::Reference;
+use strata_registry::pull::{Event, Options};
+
+use crate::output::print;
+
+/// Options of `pull`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Set platform if server is multi-platform capable (os/arch[/variant]).
+    #[arg(long, value_name = "PLATFORM")]
+    platform: Option<String>,
+    /// Suppress verbose output.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Download all tagged images in the repository (not supported; listed for Docker's surface).
+    #[arg(short = 'a', long = "all-tags", hide = true)]
+    all_tags: bool,
+    /// The image to pull: NAME, NAME:TAG or NAME@DIGEST.
+    #[arg(value_name = "NAME")]
+    name: String,
+}
+
+type Bars = Mutex<HashMap<String, (ProgressBar, Option<Arc<AtomicU64>>)>>;
+
+/// Runs `pull`.
+pub fn run(args: Args) -> Result<ExitCode> {
+    if args.all_tags {
+        anyhow::bail!("--all-tags is not supported yet");
+    }
+    let reference = Reference::parse(&args.name)?;
+    let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
+    let client = super::client(reference.domain())?;
+    let store = super::store(false)?;
+    if reference.tag().is_none() && reference.digest().is_none() && !args.quiet {
+        print("Using default tag: latest\n");
+    }
+    let tty = std::io::stdout().is_terminal() && !args.quiet;
+    let mp = MultiProgress::new();
+    let bars: Bars = Mutex::new(HashMap::new());
+    let stop = AtomicBool::new(false);
+    let style = ProgressStyle::with_template("{prefix}: {msg} {wide_bar} {bytes}/{total_bytes}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    let on = |ev: Event| {
+        if args.quiet {
+            return;
+        }
+        if !tty {
+            if let Event::Line(l) = ev {
+                print(&format!("{l}\n"));
+            }
+            return;
+        }
+        let Ok(mut b) = bars.lock() else { return };
+        match ev {
+            Event::Line(l) => match l.split_once(": ") {
+                Some((id, status))
+                    if id.len() == 12 && id.bytes().all(|c| c.is_ascii_hexdigit()) =>
+                {
+                    let entry = b.entry(id.to_string()).or_insert_with(|| {
+                        let pb = mp.add(ProgressBar::new(0));
+                        pb.set_style(
+                            ProgressStyle::with_template("{prefix}: {msg}")
+                                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                        );
+                        pb.set_prefix(id.to_string());
+                        (pb, None)
+                    });
+                    entry.0.set_message(status.to_string());
+                    if status == "Pull complete" || status == "Already exists" {
+                        entry.0.set_style(
+                            ProgressStyle::with_template("{prefix}: {msg}")
+                                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                        );
+                        entry.0.finish();
+                        entry.1 = None;
+                    }
+                }
+                _ => {
+                    let _ = mp.println(l);
+                }
+            },
+            Event::Started { id, total, done } => {
+                if let Some(entry) = b.get_mut(&id) {
+                    entry.0.set_style(style.clone());
+                    entry.0.set_length(total);
+                    entry.0.set_message("Downloading");
+                    entry.1 = Some(done);
+                }
+            }
+            Event::Finished { .. } => {}
+        }
+    };
+    let result = std::thread::scope(|s| {
+        if tty {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Ok(b) = bars.lock() {
+                        for (pb, done) in b.values() {
+                            if let Some(d) = done {
+                                pb.set_position(d.load(Ordering::Relaxed));
+                            }
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        }
+        let r = strata_registry::pull::pull(&store, client, &reference, &Options { platform }, &on);
+        stop.store(true, Ordering::Relaxed);
+        r
+    });
+    let _ = mp.clear();
+    let outcome = result?;
+    if args.quiet {
+        print(&format!("{}\n", outcome.reference));
+    } else {
+        print(&format!(
+            "Digest: {}\n{}\n{}\n",
+            outcome.digest, outcome.status, outcome.reference
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
