@@ -455,9 +455,9 @@ fn fetch_one(
                 );
                 if wrong_bytes {
                     // Wrong bytes: never keep them. One fresh start, in case the bad part
-                    // was an earlier session's partial download.
+                    // was an earlier session's partial download or a one-off on the wire.
                     let _ = std::fs::remove_file(&partial);
-                    if !fresh_start && have > 0 {
+                    if !fresh_start {
                         fresh_start = true;
                         continue;
                     }

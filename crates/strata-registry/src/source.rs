@@ -146,21 +146,29 @@ impl Source for RegistrySource {
                 .map_err(to_core)?
                 .0
         } else {
-            let mut r = BlobReader::new(
-                self.client.clone(),
-                self.reference.path(),
-                &desc.digest,
-                0,
-                u64::try_from(desc.size).ok(),
-            );
+            // Fetched whole (it is small) and checked here, so one bad transfer is retried.
             let mut buf = Vec::new();
-            (&mut r)
-                .take(strata_core::manifest::MAX_JSON + 1)
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::Read {
-                    what: format!("{}: blob {}", self.describe(), desc.digest),
-                    source: e,
-                })?;
+            for attempt in 0..2 {
+                let mut r = BlobReader::new(
+                    self.client.clone(),
+                    self.reference.path(),
+                    &desc.digest,
+                    0,
+                    u64::try_from(desc.size).ok(),
+                );
+                buf.clear();
+                (&mut r)
+                    .take(strata_core::manifest::MAX_JSON + 1)
+                    .read_to_end(&mut buf)
+                    .map_err(|e| Error::Read {
+                        what: format!("{}: blob {}", self.describe(), desc.digest),
+                        source: e,
+                    })?;
+                if attempt == 0 && !desc.digest.matches(&buf) {
+                    continue;
+                }
+                break;
+            }
             buf
         };
         Ok(Member {

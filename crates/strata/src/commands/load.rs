@@ -36,12 +36,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
             p
         }
     };
-    let source: Arc<dyn Source> = match DockerArchive::open(&path) {
-        Ok(a) => Arc::new(a),
-        Err(e) => match OciLayout::open_archive(&path) {
-            Ok(o) => Arc::new(o),
-            Err(_) => return Err(e.into()),
-        },
+    let source: Arc<dyn Source> = if path.is_dir() {
+        Arc::new(OciLayout::open_dir(&path)?)
+    } else {
+        match DockerArchive::open(&path) {
+            Ok(a) => Arc::new(a),
+            Err(e) => match OciLayout::open_archive(&path) {
+                Ok(o) => Arc::new(o),
+                Err(_) => return Err(e.into()),
+            },
+        }
     };
     let store = super::store(true)?;
     let report = strata_store::load::load(&store, source)?;

@@ -1,0 +1,618 @@
+//! Test helpers shared by the registry tests: the real `docker-registry` on a free
+//! 127.0.0.1 port, a token server for its `auth: token` mode, and a fault-injecting proxy
+//! (for faults the real server cannot produce).
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+
+/// The strata binary under test.
+pub const STRATA: &str = env!("CARGO_BIN_EXE_strata");
+
+/// Whether a missing tool is a failure (CI) or a skip (a developer's machine).
+pub fn require(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{tool} is not installed (CI=true, so this is a failure); run scripts/setup.sh");
+        }
+        let _ = std::io::stderr()
+            .write_all(format!("SKIP: {tool} not installed (run scripts/setup.sh)\n").as_bytes());
+    }
+    found
+}
+
+/// A free port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Token auth settings for the registry.
+pub struct TokenAuth {
+    /// The token server's URL.
+    pub realm: String,
+    /// The PEM certificate the registry trusts.
+    pub cert: PathBuf,
+}
+
+/// A running `docker-registry serve`, stopped on drop.
+pub struct Registry {
+    /// `127.0.0.1:PORT`.
+    pub host: String,
+    /// Its storage directory.
+    pub dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Registry {
+    /// Starts the real registry with filesystem storage in a temp dir.
+    pub fn start(auth: Option<&TokenAuth>) -> Registry {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let auth_yaml = match auth {
+            Some(a) => format!(
+                "auth:\n  token:\n    realm: {}\n    service: strata-test\n    issuer: strata-test-issuer\n    rootcertbundle: {}\n",
+                a.realm,
+                a.cert.display()
+            ),
+            None => String::new(),
+        };
+        let config = format!(
+            "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth_yaml}",
+            dir.path().join("data").display()
+        );
+        let cfg = dir.path().join("config.yml");
+        std::fs::write(&cfg, config).unwrap();
+        let log = std::fs::File::create(dir.path().join("log")).unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&cfg)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start docker-registry");
+        let host = format!("127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(&host).is_err() {
+            assert!(Instant::now() < deadline, "docker-registry did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Registry { host, dir, child }
+    }
+
+    /// The registry's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+    }
+}
+
+/// Runs strata with a store root and a private Docker config dir.
+pub fn strata(root: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = Command::new(STRATA);
+    c.arg("--root").arg(root).args(args);
+    c.env("DOCKER_CONFIG", root.with_extension("docker-config"));
+    c.env("STRATA_NO_CACHE", "1");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// Text of a byte stream.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Checks a store is consistent: every blob hashes to its name, the records parse, and
+/// every image's manifest, config and layers are present.
+pub fn check_store(root: &Path) -> Result<usize, String> {
+    use sha2::Digest as _;
+    let blobs = root.join("blobs/sha256");
+    let mut n = 0;
+    if let Ok(rd) = std::fs::read_dir(&blobs) {
+        for e in rd.flatten() {
+            let bytes = std::fs::read(e.path()).map_err(|x| x.to_string())?;
+            let h = sha2::Sha256::digest(&bytes);
+            let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+            if hex != e.file_name().to_string_lossy() {
+                return Err(format!("blob {:?} does not hash to its name", e.path()));
+            }
+            n += 1;
+        }
+    }
+    for f in ["refs.json", "index.json"] {
+        let p = root.join(f);
+        if p.exists() {
+            serde_json::from_slice::<serde_json::Value>(&std::fs::read(&p).unwrap())
+                .map_err(|e| format!("{f}: {e}"))?;
+        }
+    }
+    if let Ok(b) = std::fs::read(root.join("refs.json")) {
+        let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
+        for (id, rec) in v["images"].as_object().unwrap() {
+            let m = rec["manifest"].as_str().unwrap();
+            let mp = blobs.join(&m[7..]);
+            let mb = std::fs::read(&mp).map_err(|_| format!("{id}: manifest {m} missing"))?;
+            let mv: serde_json::Value = serde_json::from_slice(&mb).unwrap();
+            let cfg = mv["config"]["digest"].as_str().unwrap();
+            if !blobs.join(&cfg[7..]).exists() {
+                return Err(format!("{id}: config missing"));
+            }
+            for l in mv["layers"].as_array().unwrap() {
+                let d = l["digest"].as_str().unwrap();
+                if !blobs.join(&d[7..]).exists() {
+                    return Err(format!("{id}: layer {d} missing"));
+                }
+            }
+        }
+    }
+    Ok(n)
+}
+
+// ---------------------------------------------------------------------------------------
+// Token server
+
+/// A token server: answers `GET /token` with a signed JWT when the Basic credentials match.
+pub struct TokenServer {
+    /// The realm URL.
+    pub realm: String,
+    /// Requests seen.
+    pub hits: Arc<AtomicUsize>,
+    /// Auth settings for [`Registry::start`].
+    pub auth: TokenAuth,
+    _dir: tempfile::TempDir,
+}
+
+fn b64url(b: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+fn openssl(args: &[&str], dir: &Path, input: Option<&[u8]>) -> Vec<u8> {
+    let mut c = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl");
+    if let Some(i) = input {
+        c.stdin.take().unwrap().write_all(i).unwrap();
+    } else {
+        drop(c.stdin.take());
+    }
+    let o = c.wait_with_output().unwrap();
+    assert!(o.status.success(), "openssl {args:?}: {}", text(&o.stderr));
+    o.stdout
+}
+
+impl TokenServer {
+    /// Starts a token server accepting `user`/`pass` for `repo` (pull and push).
+    pub fn start(user: &str, pass: &str, repo: &str) -> TokenServer {
+        let dir = tempfile::tempdir().unwrap();
+        openssl(
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "cert.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=strata-test-token",
+            ],
+            dir.path(),
+            None,
+        );
+        let der = openssl(
+            &["x509", "-in", "cert.pem", "-outform", "DER"],
+            dir.path(),
+            None,
+        );
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let header = serde_json::json!({"typ": "JWT", "alg": "RS256",
+            "x5c": [base64::engine::general_purpose::STANDARD.encode(&der)]});
+        let claims = serde_json::json!({"iss": "strata-test-issuer", "sub": user,
+            "aud": "strata-test", "exp": now + 3600, "nbf": now - 60, "iat": now - 60,
+            "jti": "strata-test-1",
+            "access": [{"type": "repository", "name": repo, "actions": ["pull", "push"]}]});
+        let signing_input = format!(
+            "{}.{}",
+            b64url(header.to_string().as_bytes()),
+            b64url(claims.to_string().as_bytes())
+        );
+        let sig = openssl(
+            &["dgst", "-sha256", "-sign", "key.pem"],
+            dir.path(),
+            Some(signing_input.as_bytes()),
+        );
+        let token = format!("{signing_input}.{}", b64url(&sig));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let realm = format!("http://{}/token", listener.local_addr().unwrap());
+        let hits = Arc::new(AtomicUsize::new(0));
+        let want = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+        );
+        let h = hits.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                h.fetch_add(1, Ordering::SeqCst);
+                let mut r = BufReader::new(conn.try_clone().unwrap());
+                let mut authorized = false;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some((k, v)) = line.trim().split_once(':') {
+                        if k.eq_ignore_ascii_case("authorization") {
+                            authorized = v.trim() == want;
+                        }
+                    }
+                }
+                let mut w = conn;
+                let (status, body) = if authorized {
+                    ("200 OK", format!("{{\"token\":\"{token}\"}}"))
+                } else {
+                    (
+                        "401 Unauthorized",
+                        "{\"details\":\"bad credentials\"}".to_string(),
+                    )
+                };
+                let _ = write!(
+                    w,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = w.shutdown(Shutdown::Both);
+            }
+        });
+        let cert = dir.path().join("cert.pem");
+        TokenServer {
+            auth: TokenAuth {
+                realm: realm.clone(),
+                cert,
+            },
+            realm,
+            hits,
+            _dir: dir,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Fault proxy
+
+/// What the proxy does to traffic. Counters count down as faults are injected.
+#[derive(Default)]
+pub struct Faults {
+    /// Answer this many requests with 503 before passing any through.
+    pub status_burst: usize,
+    /// The status for the burst (503 unless set).
+    pub burst_status: u16,
+    /// Cut this many blob responses after `cut_after` body bytes.
+    pub cuts: usize,
+    /// Bytes of body sent before a cut or a stall.
+    pub cut_after: usize,
+    /// Flip one byte in this many blob bodies (usize::MAX: all of them).
+    pub corruptions: usize,
+    /// Pause this many blob bodies for `stall` after `cut_after` bytes.
+    pub stalls: usize,
+    /// How long a stall lasts.
+    pub stall: Duration,
+    /// Limit blob bodies to about this many bytes per second (0: no limit).
+    pub rate: usize,
+}
+
+/// A proxy in front of a registry, injecting [`Faults`].
+pub struct Proxy {
+    /// `127.0.0.1:PORT` to give strata.
+    pub host: String,
+    /// The faults to inject (change them between runs).
+    pub faults: Arc<Mutex<Faults>>,
+    /// Requests forwarded or answered.
+    pub requests: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(&self.host);
+    }
+}
+
+fn read_head(r: &mut BufReader<TcpStream>) -> Option<Vec<String>> {
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        match r.read_line(&mut line) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+        if line == "\r\n" || line == "\n" {
+            return Some(lines);
+        }
+        lines.push(line.trim_end().to_string());
+    }
+}
+
+fn content_length(head: &[String]) -> Option<usize> {
+    head.iter().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse().ok())
+            .flatten()
+    })
+}
+
+fn take(counter: &mut usize) -> bool {
+    if *counter == 0 {
+        return false;
+    }
+    if *counter != usize::MAX {
+        *counter -= 1;
+    }
+    true
+}
+
+impl Proxy {
+    /// Starts a proxy to `upstream` (`127.0.0.1:PORT`).
+    pub fn start(upstream: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        let faults = Arc::new(Mutex::new(Faults::default()));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (f, rq, st, up) = (
+            faults.clone(),
+            requests.clone(),
+            stop.clone(),
+            upstream.to_string(),
+        );
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if st.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let (f, rq, up) = (f.clone(), rq.clone(), up.clone());
+                std::thread::spawn(move || {
+                    let _ = serve(conn, &up, &f, &rq);
+                });
+            }
+        });
+        Proxy {
+            host,
+            faults,
+            requests,
+            stop,
+        }
+    }
+}
+
+fn serve(
+    client: TcpStream,
+    upstream: &str,
+    faults: &Mutex<Faults>,
+    requests: &AtomicUsize,
+) -> std::io::Result<()> {
+    let mut cr = BufReader::new(client.try_clone()?);
+    let mut cw = client;
+    loop {
+        let Some(head) = read_head(&mut cr) else {
+            return Ok(());
+        };
+        if head.is_empty() || !head[0].contains("HTTP/1.") {
+            // Not HTTP (a TLS probe): hang up, as a plain server would after its 400.
+            let _ = cw.shutdown(Shutdown::Both);
+            return Ok(());
+        }
+        requests.fetch_add(1, Ordering::SeqCst);
+        let mut body = vec![0u8; content_length(&head).unwrap_or(0)];
+        cr.read_exact(&mut body)?;
+        let is_blob_get = head[0].starts_with("GET ") && head[0].contains("/blobs/sha256:");
+        {
+            let mut f = faults.lock().unwrap();
+            if take(&mut f.status_burst) {
+                let code = if f.burst_status == 0 {
+                    503
+                } else {
+                    f.burst_status
+                };
+                let msg = "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"injected\"}]}";
+                write!(
+                    cw,
+                    "HTTP/1.1 {code} Injected\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{msg}",
+                    msg.len()
+                )?;
+                continue;
+            }
+        }
+        // Forward with a fresh upstream connection per request.
+        let mut up = TcpStream::connect(upstream)?;
+        for (i, l) in head.iter().enumerate() {
+            if i > 0 && l.to_lowercase().starts_with("connection:") {
+                continue;
+            }
+            write!(up, "{l}\r\n")?;
+        }
+        write!(up, "Connection: close\r\n\r\n")?;
+        up.write_all(&body)?;
+        let mut ur = BufReader::new(up);
+        let Some(rhead) = read_head(&mut ur) else {
+            return Ok(());
+        };
+        let len = content_length(&rhead);
+        for l in &rhead {
+            write!(cw, "{l}\r\n")?;
+        }
+        write!(cw, "\r\n")?;
+        let head_only = head[0].starts_with("HEAD ");
+        if head_only {
+            cw.flush()?;
+            continue;
+        }
+        let (cut, corrupt, stall, rate, after, stall_for) = {
+            let mut f = faults.lock().unwrap();
+            if is_blob_get {
+                (
+                    take(&mut f.cuts),
+                    take(&mut f.corruptions),
+                    take(&mut f.stalls),
+                    f.rate,
+                    f.cut_after,
+                    f.stall,
+                )
+            } else {
+                (false, false, false, 0, 0, Duration::ZERO)
+            }
+        };
+        let mut sent = 0usize;
+        let mut buf = vec![0u8; 16 * 1024];
+        let total = len.unwrap_or(usize::MAX);
+        let started = Instant::now();
+        let mut stalled = false;
+        while sent < total {
+            let want = buf.len().min(total - sent);
+            let n = ur.read(&mut buf[..want])?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &mut buf[..n];
+            if corrupt && sent == 0 {
+                chunk[n / 2] ^= 0xff;
+            }
+            if cut && sent + n > after {
+                let keep = after.saturating_sub(sent);
+                cw.write_all(&chunk[..keep])?;
+                cw.flush()?;
+                // The connection ends before Content-Length bytes: a dropped connection.
+                let _ = cw.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+            if stall && !stalled && sent + n > after {
+                let keep = after.saturating_sub(sent);
+                cw.write_all(&chunk[..keep])?;
+                cw.flush()?;
+                std::thread::sleep(stall_for);
+                stalled = true;
+                cw.write_all(&chunk[keep..])?;
+            } else {
+                cw.write_all(chunk)?;
+            }
+            sent += n;
+            if rate > 0 {
+                let due = Duration::from_secs_f64(sent as f64 / rate as f64);
+                let el = started.elapsed();
+                if due > el {
+                    std::thread::sleep(due - el);
+                }
+            }
+        }
+        cw.flush()?;
+        if len.is_none() {
+            let _ = cw.shutdown(Shutdown::Both);
+            return Ok(());
+        }
+    }
+}
+
+/// Writes a Docker-archive-free image straight into an OCI layout: layers of given sizes of
+/// pseudo-random (incompressible) bytes, gzip-compressed. Returns the layout dir.
+pub fn make_layout(dir: &Path, tag: &str, layers: &[(&str, usize)], seed: u64) -> PathBuf {
+    use sha2::Digest as _;
+    let sha = |b: &[u8]| {
+        let h = sha2::Sha256::digest(b);
+        format!(
+            "sha256:{}",
+            h.iter().map(|x| format!("{x:02x}")).collect::<String>()
+        )
+    };
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |b: &[u8]| {
+        let d = sha(b);
+        std::fs::write(blobs.join(&d[7..]), b).unwrap();
+        d
+    };
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut diff_ids = Vec::new();
+    let mut descs = Vec::new();
+    for (name, size) in layers {
+        let mut data = vec![0u8; *size];
+        for b in data.iter_mut() {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            *b = (state >> 33) as u8;
+        }
+        let mut t = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(1_700_000_000);
+        h.set_cksum();
+        t.append_data(&mut h, name, &data[..]).unwrap();
+        let tar_bytes = t.into_inner().unwrap();
+        diff_ids.push(sha(&tar_bytes));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&tar_bytes).unwrap();
+        let gz = gz.finish().unwrap();
+        let d = put(&gz);
+        descs.push(serde_json::json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": d, "size": gz.len()}));
+    }
+    let config = serde_json::json!({
+        "created": "2025-01-01T00:00:00Z", "architecture": "amd64", "os": "linux",
+        "config": {"Cmd": ["/bin/sh"]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": layers.iter().map(|(n, _)| serde_json::json!({"created": "2025-01-01T00:00:00Z", "created_by": format!("ADD {n}")})).collect::<Vec<_>>(),
+    })
+    .to_string();
+    let cd = put(config.as_bytes());
+    let manifest = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": config.len()},
+        "layers": descs}).to_string();
+    let md = put(manifest.as_bytes());
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": md, "size": manifest.len(), "annotations": {"org.opencontainers.image.ref.name": tag}}]});
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    dir.to_path_buf()
+}

@@ -1,0 +1,580 @@
+//! strata against the real registry (Debian's `docker-registry` on 127.0.0.1): push and
+//! pull round trips, `docker://` reads, token auth with login/logout, skopeo interop,
+//! injected faults, kill -9 during pulls, and concurrent pulls into one store.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::{Proxy, Registry, TokenServer, check_store, make_layout, strata, text};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn ok(o: &std::process::Output, what: &str) -> String {
+    assert!(
+        o.status.success(),
+        "{what} failed ({}):\nstdout: {}\nstderr: {}",
+        o.status,
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    text(&o.stdout)
+}
+
+/// Loads an image into `root` and gives it `name`.
+fn load_as(root: &Path, input: &Path, name: &str) {
+    let out = ok(
+        &strata(root, &["load", "-i", input.to_str().unwrap()], &[]),
+        "load",
+    );
+    let loaded = out
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Loaded image: ")
+                .or_else(|| l.strip_prefix("Loaded image ID: "))
+        })
+        .unwrap()
+        .to_string();
+    ok(&strata(root, &["tag", &loaded, name], &[]), "tag");
+}
+
+fn push(root: &Path, name: &str) -> String {
+    ok(&strata(root, &["push", name], &[]), "push")
+}
+
+fn id_of(root: &Path, name: &str) -> String {
+    ok(
+        &strata(root, &["inspect", "--format", "{{.ID}}", name], &[]),
+        "inspect",
+    )
+    .trim()
+    .to_string()
+}
+
+#[test]
+fn push_pull_and_docker_transport_round_trip() {
+    if !common::require("docker-registry") {
+        return;
+    }
+    let reg = Registry::start(None);
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let name = format!("{}/sample/app:1", reg.host);
+    load_as(&a, &repo_root().join("examples/sample.tar"), &name);
+    let id = id_of(&a, &name);
+
+    let out = push(&a, &name);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("The push refers to repository [{}/sample/app]", reg.host)
+    );
+    assert_eq!(lines.iter().filter(|l| l.ends_with(": Pushed")).count(), 4);
+    let last = lines.last().unwrap();
+    assert!(last.starts_with("1: digest: sha256:"), "{last}");
+    let digest = last.split(' ').nth(2).unwrap().to_string();
+    // The registry holds what we say we pushed.
+    let m = ureq_get(&format!("http://{}/v2/sample/app/manifests/1", reg.host));
+    assert_eq!(common_sha(&m), digest);
+    // A second push skips every blob.
+    let again = push(&a, &name);
+    assert_eq!(again.matches("Layer already exists").count(), 4, "{again}");
+
+    // A fresh store pulls it: same image, Docker's transcript.
+    let b = tmp.path().join("b");
+    let out = ok(&strata(&b, &["pull", &name], &[]), "pull");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "1: Pulling from sample/app");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.ends_with(": Pulling fs layer"))
+            .count(),
+        4
+    );
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.ends_with(": Pull complete"))
+            .count(),
+        4
+    );
+    assert_eq!(lines.iter().filter(|l| l.ends_with(": Waiting")).count(), 1);
+    let n = lines.len();
+    assert_eq!(lines[n - 3], format!("Digest: {digest}"));
+    assert_eq!(
+        lines[n - 2],
+        format!("Status: Downloaded newer image for {name}")
+    );
+    assert_eq!(lines[n - 1], name);
+    assert_eq!(id_of(&b, &name), id);
+    check_store(&b).unwrap();
+    // Inspect of the pulled image equals the loaded one but for RepoDigests.
+    let ia = ok(&strata(&a, &["inspect", &name], &[]), "inspect a");
+    let ib = ok(&strata(&b, &["inspect", &name], &[]), "inspect b");
+    let mut va: serde_json::Value = serde_json::from_str(&ia).unwrap();
+    let vb: serde_json::Value = serde_json::from_str(&ib).unwrap();
+    assert_eq!(
+        vb[0]["RepoDigests"],
+        serde_json::json!([format!("{}/sample/app@{digest}", reg.host)])
+    );
+    // The source store also has the load's tag and a `tag` time; all else is the same.
+    for k in ["RepoDigests", "RepoTags", "Metadata"] {
+        va[0][k] = vb[0][k].clone();
+    }
+    assert_eq!(va, vb);
+    assert_eq!(vb[0]["Metadata"]["LastTagTime"], "0001-01-01T00:00:00Z");
+
+    // Pulling again: no layer lines, up to date. -q prints the reference only.
+    let out = ok(&strata(&b, &["pull", &name], &[]), "pull again");
+    assert_eq!(
+        out,
+        format!(
+            "1: Pulling from sample/app\nDigest: {digest}\nStatus: Image is up to date for {name}\n{name}\n"
+        )
+    );
+    let q = ok(&strata(&b, &["pull", "-q", &name], &[]), "pull -q");
+    assert_eq!(q, format!("{name}\n"));
+    // By digest: the digest form of the status line.
+    let by_digest = format!("{}/sample/app@{digest}", reg.host);
+    let out = ok(&strata(&b, &["pull", &by_digest], &[]), "pull by digest");
+    assert!(
+        out.starts_with(&format!("{by_digest}: Pulling from sample/app\n")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("Status: Image is up to date for {by_digest}\n")),
+        "{out}"
+    );
+
+    // docker:// reads the same config without pulling layers.
+    let remote = format!("docker://{name}");
+    let ir = strata(&tmp.path().join("empty"), &["inspect", &remote], &[]);
+    let vr: serde_json::Value = serde_json::from_str(&ok(&ir, "inspect docker://")).unwrap();
+    for k in [
+        "Id",
+        "RepoTags",
+        "RepoDigests",
+        "Created",
+        "Config",
+        "RootFS",
+        "Architecture",
+    ] {
+        assert_eq!(vr[0][k], vb[0][k], "{k}");
+    }
+    assert!(
+        text(&ir.stderr).contains("compressed sizes"),
+        "{}",
+        text(&ir.stderr)
+    );
+    assert!(
+        !tmp.path().join("empty/blobs/sha256").exists()
+            || check_store(&tmp.path().join("empty")).unwrap() == 0
+    );
+    let hr = ok(
+        &strata(&b, &["history", "--format", "{{.CreatedBy}}", &remote], &[]),
+        "history docker://",
+    );
+    let hb = ok(
+        &strata(&b, &["history", "--format", "{{.CreatedBy}}", &name], &[]),
+        "history",
+    );
+    assert_eq!(hr, hb);
+
+    // A missing tag: one line naming it, exit 1.
+    let missing = format!("{}/sample/app:nope", reg.host);
+    let o = strata(&b, &["pull", &missing], &[]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("manifest for") && err.contains("not found"),
+        "{err}"
+    );
+
+    // skopeo reads the store as an OCI layout and copies into the registry; strata pulls it.
+    if common::require("skopeo") {
+        let copied = format!("{}/copied/app:1", reg.host);
+        let o = Command::new("skopeo")
+            .args(["copy", "--dest-tls-verify=false"])
+            .arg(format!("oci:{}:{name}", b.display()))
+            .arg(format!("docker://{copied}"))
+            .output()
+            .unwrap();
+        ok(&o, "skopeo copy oci:store docker://");
+        let c = tmp.path().join("c");
+        let out = ok(&strata(&c, &["pull", &copied], &[]), "pull skopeo copy");
+        assert!(out.ends_with(&format!("{copied}\n")));
+        let rootfs = |root: &Path, n: &str| {
+            ok(
+                &strata(
+                    root,
+                    &["inspect", "--format", "{{json .RootFS}} {{.Created}}", n],
+                    &[],
+                ),
+                "inspect",
+            )
+        };
+        assert_eq!(rootfs(&c, &copied), rootfs(&b, &name));
+        check_store(&c).unwrap();
+    }
+
+    // prune -a empties the store; the layout stays valid.
+    let o = ok(&strata(&b, &["image", "prune", "-a", "-f"], &[]), "prune");
+    assert!(o.starts_with("Deleted Images:\nuntagged: "), "{o}");
+    assert!(o.contains(&format!("deleted: {id}\n")), "{o}");
+    assert!(o.contains("\n\nTotal reclaimed space: "), "{o}");
+    assert_eq!(check_store(&b).unwrap(), 0);
+    let o = ok(&strata(&b, &["image", "prune", "-f"], &[]), "prune empty");
+    assert_eq!(o, "\nTotal reclaimed space: 0B\n");
+}
+
+fn ureq_get(url: &str) -> Vec<u8> {
+    let o = Command::new("curl")
+        .args(["-sf", "-H", "Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"])
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "curl {url}");
+    o.stdout
+}
+
+fn common_sha(b: &[u8]) -> String {
+    use sha2::Digest as _;
+    let h = sha2::Sha256::digest(b);
+    format!(
+        "sha256:{}",
+        h.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    )
+}
+
+#[test]
+fn token_auth_login_logout() {
+    if !common::require("docker-registry") || !common::require("openssl") {
+        return;
+    }
+    let ts = TokenServer::start("alice", "s3cret-pw", "secure/app");
+    let reg = Registry::start(Some(&ts.auth));
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let name = format!("{}/secure/app:1", reg.host);
+    load_as(&a, &repo_root().join("examples/sample.tar"), &name);
+
+    // No credentials: one clear line.
+    let o = strata(&a, &["push", &name], &[]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("unauthorized"), "{err}");
+
+    // A wrong password is refused and nothing is written.
+    let cfg = a.with_extension("docker-config").join("config.json");
+    let login = |pw: &str| {
+        let mut c = Command::new(common::STRATA);
+        c.args([
+            "--root",
+            a.to_str().unwrap(),
+            "login",
+            "-u",
+            "alice",
+            "--password-stdin",
+            &reg.host,
+        ])
+        .env("DOCKER_CONFIG", a.with_extension("docker-config"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+        let mut ch = c.spawn().unwrap();
+        use std::io::Write;
+        ch.stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{pw}\n").as_bytes())
+            .unwrap();
+        ch.wait_with_output().unwrap()
+    };
+    let o = login("wrong-pw");
+    assert!(!o.status.success());
+    assert!(!text(&o.stderr).contains("wrong-pw"));
+    assert!(!cfg.exists());
+    let o = login("s3cret-pw");
+    assert!(
+        o.status.success(),
+        "login: {}\nregistry log:\n{}",
+        text(&o.stderr),
+        reg.log()
+    );
+    assert_eq!(text(&o.stdout), "Login Succeeded\n");
+    let written = std::fs::read_to_string(&cfg).unwrap();
+    assert!(written.contains(&reg.host), "{written}");
+
+    // With the credentials from config.json: push and pull work; the secret never shows.
+    let out = push(&a, &name);
+    assert!(out.contains("1: digest: sha256:"), "{out}");
+    let b = tmp.path().join("b");
+    std::fs::create_dir_all(b.with_extension("docker-config")).unwrap();
+    std::fs::copy(&cfg, b.with_extension("docker-config").join("config.json")).unwrap();
+    let o = strata(&b, &["pull", &name], &[]);
+    let all = format!("{}{}", ok(&o, "pull with token"), text(&o.stderr));
+    assert!(!all.contains("s3cret-pw"));
+    assert_eq!(id_of(&a, &name), id_of(&b, &name));
+    assert!(ts.hits.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+    // docker:// with credentials.
+    ok(
+        &strata(&b, &["inspect", &format!("docker://{name}")], &[]),
+        "inspect docker:// with token",
+    );
+
+    let o = strata(&a, &["logout", &reg.host], &[]);
+    assert_eq!(
+        ok(&o, "logout"),
+        format!("Removing login credentials for {}\n", reg.host)
+    );
+    let o = strata(&a, &["logout", &reg.host], &[]);
+    assert_eq!(
+        ok(&o, "logout again"),
+        format!("Not logged in to {}\n", reg.host)
+    );
+    let o = strata(&a, &["pull", &name], &[]);
+    assert!(!o.status.success());
+}
+
+/// Builds an image with incompressible layers, loads it into a scratch store and pushes it.
+fn push_generated(
+    reg: &Registry,
+    tmp: &Path,
+    repo: &str,
+    layers: &[(&str, usize)],
+    seed: u64,
+) -> String {
+    let name = format!("{}/{repo}:1", reg.host);
+    let dir = make_layout(&tmp.join(format!("layout-{seed}")), &name, layers, seed);
+    let src = tmp.join(format!("src-{seed}"));
+    load_as(&src, &dir, &name);
+    push(&src, &name);
+    name
+}
+
+#[test]
+fn faults_are_retried_or_fail_cleanly() {
+    if !common::require("docker-registry") {
+        return;
+    }
+    let reg = Registry::start(None);
+    let tmp = tempfile::tempdir().unwrap();
+    let name = push_generated(
+        &reg,
+        tmp.path(),
+        "faulty/app",
+        &[("a.bin", 300_000), ("b.bin", 200_000)],
+        7,
+    );
+    let proxy = Proxy::start(&reg.host);
+    let via = name.replace(&reg.host, &proxy.host);
+    let env = [("STRATA_READ_TIMEOUT", "1")];
+    let mut n = 0;
+    let mut fresh = || {
+        n += 1;
+        tmp.path().join(format!("s{n}"))
+    };
+
+    // Connection resets mid-blob: resumed with Range, pull succeeds.
+    {
+        let mut f = proxy.faults.lock().unwrap();
+        f.cuts = 3;
+        f.cut_after = 100_000;
+    }
+    let s = fresh();
+    ok(&strata(&s, &["pull", &via], &env), "pull through resets");
+    assert_eq!(check_store(&s).unwrap(), 4);
+    // A burst of 503s: retried with backoff.
+    {
+        let mut f = proxy.faults.lock().unwrap();
+        f.status_burst = 3;
+    }
+    let s = fresh();
+    ok(&strata(&s, &["pull", &via], &env), "pull through 503s");
+    check_store(&s).unwrap();
+    // A stall longer than the read timeout: treated like a drop.
+    {
+        let mut f = proxy.faults.lock().unwrap();
+        f.stalls = 1;
+        f.cut_after = 50_000;
+        f.stall = Duration::from_secs(3);
+    }
+    let s = fresh();
+    ok(&strata(&s, &["pull", &via], &env), "pull through a stall");
+    check_store(&s).unwrap();
+    // Wrong bytes every time: one clear line, nothing wrong stored, no image.
+    {
+        let mut f = proxy.faults.lock().unwrap();
+        f.corruptions = usize::MAX;
+    }
+    let s = fresh();
+    let o = strata(&s, &["pull", &via], &env);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("digest mismatch") && err.contains("sha256:"),
+        "{err}"
+    );
+    check_store(&s).unwrap();
+    let images = ok(&strata(&s, &["images", "-q"], &[]), "images");
+    assert_eq!(images, "");
+    // Wrong bytes once: the fresh retry gets it right.
+    {
+        let mut f = proxy.faults.lock().unwrap();
+        f.corruptions = 1;
+    }
+    ok(
+        &strata(&s, &["pull", &via], &env),
+        "pull after one corruption",
+    );
+    check_store(&s).unwrap();
+    // A 500 storm: gives up after the retries with one line.
+    {
+        let mut f = proxy.faults.lock().unwrap();
+        f.corruptions = 0;
+        f.status_burst = usize::MAX;
+        f.burst_status = 500;
+    }
+    let s = fresh();
+    let o = strata(&s, &["pull", &via], &[("STRATA_RETRIES", "2")]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("500"), "{err}");
+    proxy.faults.lock().unwrap().status_burst = 0;
+}
+
+#[test]
+fn kill_9_during_pulls_leaves_a_consistent_store() {
+    if !common::require("docker-registry") {
+        return;
+    }
+    let reg = Registry::start(None);
+    let tmp = tempfile::tempdir().unwrap();
+    let layers = [
+        ("l1.bin", 1_500_000),
+        ("l2.bin", 1_500_000),
+        ("l3.bin", 1_500_000),
+        ("l4.bin", 1_000_000),
+    ];
+    let name = push_generated(&reg, tmp.path(), "big/app", &layers, 11);
+    let proxy = Proxy::start(&reg.host);
+    proxy.faults.lock().unwrap().rate = 3_000_000;
+    let via = name.replace(&reg.host, &proxy.host);
+    let store = tmp.path().join("store");
+    let mut seed: u64 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    let mut saw_partial = 0;
+    for round in 0..24 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let wait = (seed >> 33) % 700;
+        let mut child = Command::new(common::STRATA)
+            .args(["--root", store.to_str().unwrap(), "pull", &via])
+            .env("STRATA_NO_CACHE", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(wait));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        if let Err(e) = check_store(&store) {
+            panic!("round {round} (killed after {wait} ms): {e}");
+        }
+        if let Ok(rd) = std::fs::read_dir(store.join("ingest")) {
+            saw_partial += rd
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+                .count();
+        }
+        // Once complete, start over so kills keep landing mid-pull.
+        if !ok(&strata(&store, &["images", "-q"], &[]), "images").is_empty() {
+            ok(
+                &strata(&store, &["image", "prune", "-a", "-f"], &[]),
+                "prune",
+            );
+        }
+    }
+    assert!(saw_partial > 0, "no kill landed mid-download");
+    proxy.faults.lock().unwrap().rate = 0;
+    let before = proxy.requests.load(std::sync::atomic::Ordering::SeqCst);
+    let out = ok(&strata(&store, &["pull", &via], &[]), "final pull");
+    assert!(out.ends_with(&format!("{name}\n").replace(&reg.host, &proxy.host)));
+    assert!(proxy.requests.load(std::sync::atomic::Ordering::SeqCst) > before);
+    assert_eq!(check_store(&store).unwrap(), 6);
+    let leftovers: Vec<_> = std::fs::read_dir(store.join("ingest"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn concurrent_pulls_share_layers() {
+    if !common::require("docker-registry") {
+        return;
+    }
+    let reg = Registry::start(None);
+    let tmp = tempfile::tempdir().unwrap();
+    // Same seed and first layer: the two images share their base layer byte for byte.
+    let one = push_generated(
+        &reg,
+        tmp.path(),
+        "shared/one",
+        &[("base.bin", 2_000_000), ("one.bin", 300_000)],
+        5,
+    );
+    let two = push_generated(
+        &reg,
+        tmp.path(),
+        "shared/two",
+        &[("base.bin", 2_000_000), ("two.bin", 400_000)],
+        5,
+    );
+    let proxy = Proxy::start(&reg.host);
+    proxy.faults.lock().unwrap().rate = 4_000_000;
+    let store = tmp.path().join("store");
+    let spawn = |n: &str| {
+        Command::new(common::STRATA)
+            .args([
+                "--root",
+                store.to_str().unwrap(),
+                "pull",
+                &n.replace(&reg.host, &proxy.host),
+            ])
+            .env("STRATA_NO_CACHE", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (c1, c2) = (spawn(&one), spawn(&two));
+    let (o1, o2) = (
+        c1.wait_with_output().unwrap(),
+        c2.wait_with_output().unwrap(),
+    );
+    ok(&o1, "pull one");
+    ok(&o2, "pull two");
+    // 2 manifests + 2 configs + 1 shared + 2 own layers.
+    assert_eq!(check_store(&store).unwrap(), 7);
+    let images = ok(
+        &strata(&store, &["images", "--format", "{{.Repository}}"], &[]),
+        "images",
+    );
+    assert_eq!(images.lines().count(), 2, "{images}");
+}
