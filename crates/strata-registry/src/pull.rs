@@ -193,18 +193,15 @@ pub fn pull(
             refs.untag(&reference.to_string());
         }
     }
-    let rec = refs
-        .images
-        .entry(id.clone())
-        .or_insert_with(|| ImageRecord {
-            manifest: manifest_digest.to_string(),
+    let rec = refs.images.entry(id.clone()).or_insert_with(|| {
+        ImageRecord::new(
+            manifest_digest.to_string(),
             media_type,
-            size: manifest_bytes.len() as u64,
-            tags: Vec::new(),
-            digests: Vec::new(),
-            last_tag_time: None,
+            manifest_bytes.len() as u64,
             docker_size,
-        });
+            &image.config,
+        )
+    });
     if reference.tag().is_some() && !rec.tags.contains(&reference.to_string()) {
         rec.tags.push(reference.to_string());
     }

@@ -45,6 +45,52 @@ pub struct ImageRecord {
     /// Docker's size, summed at load/pull time.
     #[serde(default)]
     pub docker_size: u64,
+    /// The config's `created`, kept so `images` reads no blob.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// The config's labels, kept so `images` reads no blob.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+}
+
+impl ImageRecord {
+    /// A record for a manifest, with what `images` needs from the config.
+    pub fn new(
+        manifest: String,
+        media_type: String,
+        size: u64,
+        docker_size: u64,
+        config: &serde_json::Value,
+    ) -> ImageRecord {
+        let (created, labels) = config_summary(config);
+        ImageRecord {
+            manifest,
+            media_type,
+            size,
+            tags: Vec::new(),
+            digests: Vec::new(),
+            last_tag_time: None,
+            docker_size,
+            created,
+            labels: Some(labels),
+        }
+    }
+}
+
+/// `created` and the labels of an image config (Go's case-insensitive field match).
+pub fn config_summary(config: &serde_json::Value) -> (Option<String>, BTreeMap<String, String>) {
+    use strata_core::gojson;
+    let created = gojson::get_str(config, "created").map(str::to_string);
+    let labels = gojson::get(config, "config")
+        .and_then(|c| gojson::get(c, "Labels"))
+        .and_then(|l| l.as_object())
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    (created, labels)
 }
 
 /// The name records: image ID → record.

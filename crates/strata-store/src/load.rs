@@ -164,18 +164,15 @@ pub fn load(store: &Store, source: Arc<dyn Source>) -> Result<LoadReport> {
             tags: Vec::new(),
             renamed: Vec::new(),
         };
-        let rec = refs
-            .images
-            .entry(id.clone())
-            .or_insert_with(|| ImageRecord {
-                manifest: manifest_digest.to_string(),
-                media_type: media_type.clone(),
-                size: manifest_bytes.len() as u64,
-                tags: Vec::new(),
-                digests: Vec::new(),
-                last_tag_time: None,
+        let rec = refs.images.entry(id.clone()).or_insert_with(|| {
+            ImageRecord::new(
+                manifest_digest.to_string(),
+                media_type.clone(),
+                manifest_bytes.len() as u64,
                 docker_size,
-            });
+                &image.config,
+            )
+        });
         rec.docker_size = docker_size;
         for name in &image.names {
             let r = Reference::parse(name)?.with_default_tag();

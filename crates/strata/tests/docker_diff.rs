@@ -26,6 +26,8 @@ use sha2::{Digest, Sha256};
 
 const STRATA: &str = env!("CARGO_BIN_EXE_strata");
 
+mod common;
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -857,6 +859,12 @@ fn strata_matches_docker() {
         }
     }
 
+    // Through a real registry: docker pushes, then an empty daemon `docker pull`s and an
+    // empty store `strata pull`s the same references.
+    let (checked, bad) = registry_checks(&host, &cases);
+    total += checked;
+    mismatches.extend(bad);
+
     if !mismatches.is_empty() || !oci.is_empty() {
         let mut report = format!(
             "{} of {total} docker comparisons differ, {} OCI check(s) failed (fixtures: {}; set STRATA_FIXTURES_DIR to keep them)\n\n",
@@ -871,5 +879,191 @@ fn strata_matches_docker() {
         drop(guard);
         panic!("{report}");
     }
+    eprintln!("{total} docker comparisons, all identical");
     drop(guard);
+}
+
+/// The lines of a pull transcript whose order Docker fixes (spec rule 15): the first line,
+/// the `Pulling fs layer`/`Already exists` block, the `Pull complete` block, the last three.
+fn fixed_pull_lines(t: &str) -> Vec<String> {
+    let lines: Vec<&str> = t.lines().collect();
+    let mut out = Vec::new();
+    if let Some(f) = lines.first() {
+        out.push(f.to_string());
+    }
+    for l in &lines {
+        if l.ends_with(": Pulling fs layer") || l.ends_with(": Already exists") {
+            out.push(l.to_string());
+        }
+    }
+    for l in &lines {
+        if l.ends_with(": Pull complete") {
+            out.push(l.to_string());
+        }
+    }
+    let waiting = lines.iter().filter(|l| l.ends_with(": Waiting")).count();
+    out.push(format!("({waiting} Waiting)"));
+    out.extend(lines.iter().rev().take(3).rev().map(|l| l.to_string()));
+    out
+}
+
+/// Returns how many comparisons ran, and the mismatches.
+fn registry_checks(host: &str, cases: &[Case]) -> (usize, Vec<String>) {
+    let mut bad = Vec::new();
+    let mut checked = 0;
+    if !common::require("docker-registry") {
+        return (0, bad);
+    }
+    let reg = common::Registry::start(None);
+    let docker = docker_cli();
+    let mut refs = Vec::new();
+    for case in cases.iter().filter(|c| !c.name.starts_with("multi-")) {
+        let remote = format!("{}/{}", reg.host, case.reference);
+        let t = run(
+            &docker,
+            &["tag".into(), case.reference.clone(), remote.clone()],
+            host,
+        );
+        let p = run(&docker, &["push".into(), remote.clone()], host);
+        if !t.status.success() || !p.status.success() {
+            bad.push(format!("docker push {remote}: {}", text(&p.stderr)));
+            continue;
+        }
+        refs.push(remote);
+    }
+    // Empty the daemon.
+    let ids = run(&docker, &["images".into(), "-aq".into()], host);
+    let mut rmi: Vec<String> = vec!["rmi".into(), "-f".into()];
+    rmi.extend(text(&ids.stdout).lines().map(str::to_string));
+    rmi.dedup();
+    if rmi.len() > 2 {
+        let _ = run(&docker, &rmi, host);
+    }
+    let store = tempfile::tempdir().unwrap();
+    let sroot = store.path().display().to_string();
+    let strata = |args: &[String]| {
+        let mut a: Vec<String> = vec!["--root".into(), sroot.clone()];
+        a.extend(args.iter().cloned());
+        run(STRATA, &a, host)
+    };
+    for r in &refs {
+        let d = run(&docker, &["pull".into(), r.clone()], host);
+        let st = strata(&["pull".into(), r.clone()]);
+        if !d.status.success() || !st.status.success() {
+            bad.push(format!(
+                "pull {r}: docker {:?} / strata {:?}",
+                text(&d.stderr),
+                text(&st.stderr)
+            ));
+            continue;
+        }
+        checked += 1;
+        let (dl, sl) = (
+            fixed_pull_lines(&text(&d.stdout)),
+            fixed_pull_lines(&text(&st.stdout)),
+        );
+        if dl != sl {
+            bad.push(format!(
+                "[registry] pull {r} transcript:\n--- docker\n{}--- strata\n{}",
+                text(&d.stdout),
+                text(&st.stdout)
+            ));
+        }
+        for args in [
+            vec!["image".to_string(), "inspect".into(), r.clone()],
+            vec!["history".into(), r.clone()],
+            vec!["history".into(), "--no-trunc".into(), r.clone()],
+            vec![
+                "history".into(),
+                "--format".into(),
+                "{{json .}}".into(),
+                r.clone(),
+            ],
+        ] {
+            checked += 1;
+            let d = strip_graph_driver(&text(&run(&docker, &args, host).stdout));
+            let o = strata(&args);
+            let s = strip_graph_driver(&text(&o.stdout));
+            if d != s {
+                bad.push(format!(
+                    "[registry] strata {} after pull: {}\n{}",
+                    shell_words(&args),
+                    first_diff(&d, &s),
+                    text(&o.stderr)
+                ));
+            }
+        }
+    }
+    // A second pull of each: up to date on both sides.
+    if let Some(r) = refs.first() {
+        checked += 1;
+        let d = run(&docker, &["pull".into(), r.clone()], host);
+        let st = strata(&["pull".into(), r.clone()]);
+        if text(&d.stdout) != text(&st.stdout) {
+            bad.push(format!(
+                "[registry] second pull {r}:\n--- docker\n{}--- strata\n{}",
+                text(&d.stdout),
+                text(&st.stdout)
+            ));
+        }
+    }
+    let sorted = |t: &str| {
+        let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+        let head = if lines.first().is_some_and(|l| l.starts_with("REPOSITORY")) {
+            Some(lines.remove(0))
+        } else {
+            None
+        };
+        lines.sort();
+        (head, lines)
+    };
+    let variants: Vec<Vec<&str>> = vec![
+        vec![],
+        vec!["--digests"],
+        vec!["--digests", "--no-trunc"],
+        vec!["-q"],
+        vec!["-a"],
+        vec!["--format", "{{json .}}"],
+        vec![
+            "--format",
+            "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.Size}}",
+        ],
+        vec!["--filter", "dangling=false"],
+        vec!["--filter", "label=org.example.test"],
+    ];
+    for v in variants {
+        let mut args: Vec<String> = vec!["images".into()];
+        args.extend(v.iter().map(|s| s.to_string()));
+        checked += 1;
+        let mut last = (String::new(), String::new());
+        let mut same = false;
+        for _ in 0..3 {
+            last = (
+                text(&run(&docker, &args, host).stdout),
+                text(&strata(&args).stdout),
+            );
+            if sorted(&last.0) == sorted(&last.1) {
+                same = true;
+                break;
+            }
+        }
+        if !same {
+            bad.push(format!(
+                "[registry] strata {} after pulls:\n--- docker\n{}--- strata\n{}",
+                shell_words(&args),
+                last.0,
+                last.1
+            ));
+        }
+    }
+    eprintln!(
+        "registry: {} images pushed by docker, pulled by docker and strata; {checked} comparisons",
+        refs.len()
+    );
+    assert!(
+        refs.len() >= 5,
+        "only {} images went through the registry",
+        refs.len()
+    );
+    (checked, bad)
 }

@@ -1,11 +1,9 @@
 //! `strata images`: `docker images` over the local store.
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
-use strata_core::gojson;
 use strata_core::image::{Image, Selector};
 use strata_core::report::sort_repo_tags;
 use strata_core::source::Source;
@@ -49,20 +47,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let source: Arc<dyn Source> = store.clone();
     let mut infos = Vec::new();
     for (id, rec) in &refs.images {
-        let image = Image::open(source.clone(), &Selector::Name(id.clone()), None)?;
-        let created = gojson::get_str(&image.config, "created")
+        // Records keep what `images` needs; older ones are read from the config.
+        let (created, labels) = match (&rec.created, &rec.labels) {
+            (Some(c), Some(l)) => (Some(c.clone()), l.clone()),
+            _ => {
+                let image = Image::open(source.clone(), &Selector::Name(id.clone()), None)?;
+                strata_store::config_summary(&image.config)
+            }
+        };
+        let created = created
+            .as_deref()
             .and_then(strata_render::time::parse_rfc3339)
             .map(|t| t.unix)
             .unwrap_or(strata_render::history::ZERO_UNIX);
-        let labels: BTreeMap<String, String> = gojson::get(&image.config, "config")
-            .and_then(|c| gojson::get(c, "Labels"))
-            .and_then(|l| l.as_object())
-            .map(|o| {
-                o.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
         infos.push(ImageInfo {
             id: id.clone(),
             repo_tags: sort_repo_tags(&rec.tags),

@@ -111,6 +111,8 @@ pub fn open_any(name: &str, platform: Option<&str>) -> Result<Opened> {
             digests: vec![format!("{}@{top}", reference.name())],
             last_tag_time: None,
             docker_size: 0,
+            created: None,
+            labels: None,
         };
         return Ok(Opened {
             source,
