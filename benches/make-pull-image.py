@@ -3,7 +3,7 @@
 layers; skopeo gzips them on the way into the registry) from real Debian content on this
 machine: layer 0 = /usr/lib/python3* (the python3 base), layer 1 deletes the Python test
 suite, layer 2 adds many small files (/usr/share/man), layer 3 adds one large file (the first
-60 MB of /usr/bin's programs, concatenated). Deterministic for the same host content.
+120 MB of /usr/bin's programs, concatenated). Deterministic for the same host content.
 Usage: make-pull-image.py OUT.tar"""
 import glob
 import hashlib
@@ -52,9 +52,9 @@ def main():
             if os.path.isfile(p) and not os.path.islink(p):
                 with open(p, "rb") as fh:
                     buf.write(fh.read())
-            if buf.tell() >= 60_000_000:
+            if buf.tell() >= 120_000_000:
                 break
-        data = buf.getvalue()[:60_000_000]
+        data = buf.getvalue()[:120_000_000]
         ti = tarfile.TarInfo("opt/big.bin")
         ti.size = len(data)
         ti.mode = 0o644

@@ -27,3 +27,68 @@ for img in "$APP" "$BIG"; do
     -n "skopeo inspect --config" "skopeo inspect --config docker-archive:$img" >/dev/null
   ratio target/bench/h.json
 done
+
+# ---------------------------------------------------------------------------------------------
+# Pull: a ~300 MB image of real Debian content in the local docker-registry, fetched by
+# strata pull (into an empty store), skopeo copy (to an OCI layout: it only moves and checks
+# the compressed blobs), docker pull (into an empty daemon) and the decompression floor
+# (rapidgzip -d -c -P 2 over the same gzip layers).
+command -v docker-registry >/dev/null || scripts/setup.sh
+PULL=target/bench/pull.tar
+[ -f "$PULL" ] || python3 benches/make-pull-image.py "$PULL"
+VENV=target/bench/venv
+[ -x "$VENV/bin/rapidgzip" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q rapidgzip; }
+WORK=$(mktemp -d /tmp/strata-bench.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$WORK/reg.yml" <<YML
+version: 0.1
+log: {level: error, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $WORK/reg}}
+http: {addr: 127.0.0.1:$PORT}
+YML
+docker-registry serve "$WORK/reg.yml" >"$WORK/reg.log" 2>&1 &
+REG_PID=$!
+DOCKERD_DIR="$WORK/dockerd"
+cleanup() {
+  kill "$REG_PID" 2>/dev/null || true
+  [ -d "$DOCKERD_DIR" ] && bash scripts/dockerd.sh stop "$DOCKERD_DIR" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+until curl -sf "http://127.0.0.1:$PORT/v2/" >/dev/null; do sleep 0.1; done
+REF=127.0.0.1:$PORT/bench/pull:1
+skopeo copy -q --dest-tls-verify=false "docker-archive:$PULL" "docker://$REF"
+LAYERS=$(curl -sf -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+  "http://127.0.0.1:$PORT/v2/bench/pull/manifests/1" |
+  python3 -c 'import json,sys; print(" ".join(l["digest"][7:] for l in json.load(sys.stdin)["layers"]))')
+GZ=""
+for d in $LAYERS; do GZ="$GZ $WORK/reg/docker/registry/v2/blobs/sha256/${d:0:2}/$d/data"; done
+echo "== pull: $REF ($(du -ch $GZ | tail -1 | cut -f1) compressed, $(du -h "$PULL" | cut -f1) uncompressed, $(echo $LAYERS | wc -w) layers)"
+DOCKER_CMD=()
+if DH=$(bash scripts/dockerd.sh start "$DOCKERD_DIR" 2>/dev/null); then
+  DOCKER_CMD=(-n "docker pull" --prepare "sh -c 'DOCKER_HOST=$DH docker rmi -f $REF >/dev/null 2>&1 || true'" "env DOCKER_HOST=$DH docker pull -q $REF")
+else
+  echo "(no docker daemon here: docker pull not timed)"
+fi
+hyperfine -w 1 -r 5 --export-json target/bench/pull.json \
+  -n "strata pull" --prepare "rm -rf $WORK/store" "$S --root $WORK/store pull -q $REF" \
+  -n "skopeo copy" --prepare "rm -rf $WORK/oci" "skopeo copy -q --src-tls-verify=false docker://$REF oci:$WORK/oci:x" \
+  -n "rapidgzip -P 2 (floor)" --prepare true "sh -c 'for f in $GZ; do $VENV/bin/rapidgzip -d -c -P 2 \$f >/dev/null; done'" \
+  "${DOCKER_CMD[@]}" >/dev/null
+python3 - target/bench/pull.json <<'PY'
+import json, sys
+r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
+s = r["strata pull"]
+for k, v in r.items():
+    print(f"{k:24s} {v*1000:8.0f} ms")
+print(f"strata / skopeo copy   = {s / r['skopeo copy']:.2f}x (goal <= 1.05)")
+print(f"strata / rapidgzip floor = {s / r['rapidgzip -P 2 (floor)']:.2f}x (goal <= 1.1)")
+if "docker pull" in r:
+    print(f"docker pull / strata   = {r['docker pull'] / s:.1f}x faster (goal >= 5)")
+PY
+
+# images over a store of 200 images (goal: under 20 ms).
+python3 benches/make-many-images.py "$WORK/many" 200
+$S --root "$WORK/many-store" load -q -i "$WORK/many"
+hyperfine -N -w 3 -r 30 --export-json target/bench/images.json "$S --root $WORK/many-store images" >/dev/null
+python3 -c "import json; r=json.load(open('target/bench/images.json'))['results'][0]; print(f\"strata images (200 images): {r['mean']*1000:.1f} ms (goal < 20)\")"

@@ -3,7 +3,7 @@
 # Idempotent: does nothing (and runs no `apt-get update`) when all is present.
 set -euo pipefail
 
-PKGS=(docker.io docker-registry skopeo umoci busybox-static)
+PKGS=(docker.io docker-registry skopeo umoci busybox-static openssl curl)
 
 missing=()
 for p in "${PKGS[@]}"; do
