@@ -31,5 +31,6 @@ pub mod manifest;
 pub mod reference;
 pub mod report;
 pub mod source;
+pub mod tree;
 
 pub use error::{Error, ErrorKind, Result};

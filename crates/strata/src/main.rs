@@ -45,6 +45,16 @@ enum Command {
     Pull(commands::pull::Args),
     /// Upload an image from the local store to a registry (as `docker push`).
     Push(commands::push::Args),
+    /// Per-layer filesystem changes, as `docker diff` prints them (A/C/D).
+    Changes(commands::fs::ChangesArgs),
+    /// List the merged filesystem of an image (or as of a layer).
+    Ls(commands::fs::LsArgs),
+    /// Print a file from an image.
+    Cat(commands::fs::CatArgs),
+    /// Export the image's flattened filesystem as a tar (as `docker export` of a container).
+    Export(commands::fs::ExportArgs),
+    /// Write the image's merged filesystem into a new directory.
+    Unpack(commands::fs::UnpackArgs),
     /// Log in to a registry (as `docker login`; writes Docker's config.json).
     Login(commands::login::LoginArgs),
     /// Log out from a registry (as `docker logout`).
@@ -99,6 +109,11 @@ fn main() -> ExitCode {
         Command::Pull(a) | Command::Image(ImageCommand::Pull(a)) => commands::pull::run(a),
         Command::Push(a) | Command::Image(ImageCommand::Push(a)) => commands::push::run(a),
         Command::Login(a) => commands::login::run_login(a),
+        Command::Changes(a) => commands::fs::run_changes(a),
+        Command::Ls(a) => commands::fs::run_ls(a),
+        Command::Cat(a) => commands::fs::run_cat(a),
+        Command::Export(a) => commands::fs::run_export(a),
+        Command::Unpack(a) => commands::fs::run_unpack(a),
         Command::Logout(a) => commands::login::run_logout(a),
         Command::Image(ImageCommand::Prune(a)) => commands::prune::run(a),
     };
