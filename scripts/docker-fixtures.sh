@@ -153,7 +153,8 @@ log "built app"
 build shell strata-test/shell:1
 build child strata-test/child:1
 build newline strata-test/newline:1
-log "built shell, child, newline"
+build fs strata-test/fs:1
+log "built shell, child, newline, fs"
 
 # --- docker commit ------------------------------------------------------------------------------
 d run --network none --name strata-commit strata-test/base:1 \
@@ -171,6 +172,7 @@ CASES=(
     "child strata-test/child:1"
     "newline strata-test/newline:1"
     "committed strata-test/committed:1"
+    "fs strata-test/fs:1"
 )
 MULTI=(strata-test/shell:1 strata-test/committed:1)
 rm -rf "$OUT"/*

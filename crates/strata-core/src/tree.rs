@@ -489,12 +489,10 @@ impl Tree {
                     let keep_children = node.kind == Kind::Dir
                         && self.nodes.get(p).is_some_and(|(n, _)| n.kind == Kind::Dir);
                     if !keep_children {
+                        // A replaced directory's contents go with it; docker diff reports
+                        // only the path itself, as changed.
                         let mut gone = Vec::new();
                         self.remove(p, &mut gone);
-                        for g in &gone {
-                            existed.entry(g.clone()).or_insert(true);
-                        }
-                        removed.extend(gone.into_iter().filter(|g| g != p));
                     }
                     let mut n = node.clone();
                     if n.kind != Kind::Dir {
@@ -763,7 +761,6 @@ mod tests {
             lines(&ch[1]),
             [
                 "C /a", "D /a/x", "C /d", "A /d/new", "D /d/old", "C /f", "A /f/z", "C /g",
-                "D /g/in"
             ]
         );
     }

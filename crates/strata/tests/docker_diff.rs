@@ -859,6 +859,11 @@ fn strata_matches_docker() {
         }
     }
 
+    // The merge engine against docker export, umoci unpack and the Dockerfile.
+    let (checked, bad) = fs_checks(&host, &out);
+    total += checked;
+    mismatches.extend(bad);
+
     // Through a real registry: docker pushes, then an empty daemon `docker pull`s and an
     // empty store `strata pull`s the same references.
     let (checked, bad) = registry_checks(&host, &cases);
@@ -1065,5 +1070,290 @@ fn registry_checks(host: &str, cases: &[Case]) -> (usize, Vec<String>) {
         "only {} images went through the registry",
         refs.len()
     );
+    (checked, bad)
+}
+
+/// One tar entry, as compared: type, mode, owner, size, link target, content, time.
+type EntryFacts = (char, u32, u64, u64, u64, String, String, Option<u64>);
+
+/// Entries of a tar (names without `./` or a trailing `/`), in order, skipping what the
+/// container runtime adds (spec'd in the issue: `.dockerenv`, hosts files, /dev, /proc, /sys)
+/// and `etc/mtab` (docker's init layer).
+fn tar_entries(path: &Path) -> Vec<(String, EntryFacts)> {
+    let f = fs::File::open(path).unwrap();
+    let mut a = tar::Archive::new(f);
+    let mut out = Vec::new();
+    for e in a.entries().unwrap() {
+        let mut e = e.unwrap();
+        let raw = String::from_utf8_lossy(&e.path_bytes()).into_owned();
+        let name = raw
+            .trim_start_matches("./")
+            .trim_end_matches('/')
+            .to_string();
+        let top = name.split('/').next().unwrap_or("");
+        if name.is_empty()
+            || matches!(top, "dev" | "proc" | "sys" | ".dockerenv")
+            || matches!(
+                name.as_str(),
+                "etc/hosts" | "etc/hostname" | "etc/resolv.conf" | "etc/mtab"
+            )
+        {
+            continue;
+        }
+        let h = e.header().clone();
+        let t = match h.entry_type() {
+            tar::EntryType::Directory => 'd',
+            tar::EntryType::Symlink => 'l',
+            tar::EntryType::Link => 'h',
+            tar::EntryType::Char => 'c',
+            tar::EntryType::Block => 'b',
+            tar::EntryType::Fifo => 'p',
+            _ => 'f',
+        };
+        let link = e
+            .link_name_bytes()
+            .map(|l| {
+                String::from_utf8_lossy(&l)
+                    .trim_start_matches("./")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let mut body = Vec::new();
+        e.read_to_end(&mut body).unwrap();
+        // Directories' times move when the runtime adds files: compare them for the rest.
+        let mtime = (t != 'd').then(|| h.mtime().unwrap());
+        out.push((
+            name,
+            (
+                t,
+                h.mode().unwrap() & 0o7777,
+                h.uid().unwrap(),
+                h.gid().unwrap(),
+                body.len() as u64,
+                link,
+                sha256_hex(&body),
+                mtime,
+            ),
+        ));
+    }
+    out
+}
+
+/// A directory tree, as compared: relative path → (type, mode, owner, size, link, content,
+/// mtime for non-directories).
+fn dir_entries(root: &Path) -> Vec<(String, EntryFacts)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            let m = fs::symlink_metadata(&p).unwrap();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let ft = m.file_type();
+            let t = if ft.is_dir() {
+                stack.push(p.clone());
+                'd'
+            } else if ft.is_symlink() {
+                'l'
+            } else if ft.is_file() {
+                'f'
+            } else {
+                'p'
+            };
+            let link = if t == 'l' {
+                fs::read_link(&p).unwrap().to_string_lossy().into_owned()
+            } else {
+                String::new()
+            };
+            let body = if t == 'f' {
+                fs::read(&p).unwrap()
+            } else {
+                Vec::new()
+            };
+            out.push((
+                rel,
+                (
+                    t,
+                    m.mode() & 0o7777,
+                    m.uid() as u64,
+                    m.gid() as u64,
+                    body.len() as u64,
+                    link,
+                    sha256_hex(&body),
+                    (t == 'f').then(|| m.mtime() as u64),
+                ),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn fs_checks(host: &str, out: &Path) -> (usize, Vec<String>) {
+    let mut bad = Vec::new();
+    let mut checked = 0;
+    let docker = docker_cli();
+    let archive = out.join("fs.tar");
+    // strata export == docker export of a container created from the image.
+    let _ = run(
+        &docker,
+        &["rm".into(), "-f".into(), "strata-fs".into()],
+        host,
+    );
+    let c = run(
+        &docker,
+        &[
+            "create".into(),
+            "--name".into(),
+            "strata-fs".into(),
+            "strata-test/fs:1".into(),
+            "sh".into(),
+        ],
+        host,
+    );
+    assert!(c.status.success(), "docker create: {}", text(&c.stderr));
+    let dexp = out.join("fs.docker-export.tar");
+    let e = run(
+        &docker,
+        &[
+            "export".into(),
+            "-o".into(),
+            dexp.display().to_string(),
+            "strata-fs".into(),
+        ],
+        host,
+    );
+    assert!(e.status.success(), "docker export: {}", text(&e.stderr));
+    let _ = run(&docker, &["rm".into(), "strata-fs".into()], host);
+    let sexp = out.join("fs.strata-export.tar");
+    let o = Command::new(STRATA)
+        .args(["export", "-o"])
+        .arg(&sexp)
+        .arg(format!("docker-archive:{}", archive.display()))
+        .output()
+        .unwrap();
+    checked += 1;
+    if !o.status.success() {
+        bad.push(format!("strata export: {}", text(&o.stderr)));
+    } else {
+        let (d, s) = (tar_entries(&dexp), tar_entries(&sexp));
+        assert!(d.len() > 40, "docker export has only {} entries", d.len());
+        if d != s {
+            let mut report = String::from("[fs] strata export differs from docker export:\n");
+            let dn: Vec<&String> = d.iter().map(|x| &x.0).collect();
+            let sn: Vec<&String> = s.iter().map(|x| &x.0).collect();
+            if dn != sn {
+                let _ = writeln!(report, "order/names: docker {dn:?}\n strata {sn:?}");
+            }
+            for (a, b) in d.iter().zip(s.iter()) {
+                if a != b {
+                    let _ = writeln!(report, "  docker {a:?}\n  strata {b:?}");
+                }
+            }
+            bad.push(report);
+        }
+    }
+    // strata unpack == umoci unpack (rootfs) of the same OCI layout.
+    if common::require("umoci") {
+        let bundle = out.join("fs.umoci");
+        let _ = fs::remove_dir_all(&bundle);
+        let u = Command::new("umoci")
+            .args(["unpack", "--image"])
+            .arg(format!("{}:1", out.join("fs.oci").display()))
+            .arg(&bundle)
+            .output()
+            .unwrap();
+        assert!(u.status.success(), "umoci unpack: {}", text(&u.stderr));
+        let mine = out.join("fs.strata-unpack");
+        let _ = fs::remove_dir_all(&mine);
+        let o = Command::new(STRATA)
+            .arg("unpack")
+            .arg(format!("oci:{}:1", out.join("fs.oci").display()))
+            .arg(&mine)
+            .output()
+            .unwrap();
+        checked += 1;
+        if !o.status.success() {
+            bad.push(format!("strata unpack: {}", text(&o.stderr)));
+        } else {
+            let (u, s) = (dir_entries(&bundle.join("rootfs")), dir_entries(&mine));
+            assert!(u.len() > 40, "umoci unpacked only {} entries", u.len());
+            if u != s {
+                let mut report = String::from("[fs] strata unpack differs from umoci unpack:\n");
+                let um: HashMap<&String, &EntryFacts> = u.iter().map(|(k, v)| (k, v)).collect();
+                let sm: HashMap<&String, &EntryFacts> = s.iter().map(|(k, v)| (k, v)).collect();
+                for (k, v) in &um {
+                    if sm.get(k) != Some(v) {
+                        let _ = writeln!(report, "  {k}: umoci {v:?} strata {:?}", sm.get(k));
+                    }
+                }
+                for k in sm.keys() {
+                    if !um.contains_key(k) {
+                        let _ = writeln!(report, "  {k}: only strata");
+                    }
+                }
+                bad.push(report);
+            }
+        }
+    }
+    // strata changes says what each RUN did.
+    let expect: [(usize, &[&str]); 3] = [
+        (
+            1,
+            &[
+                "A /d1/sub/f",
+                "A /d2/hard",
+                "A /abs-link",
+                "A /r/rel-link",
+                "A /fifo",
+                "A /with space",
+                "A /keep/k",
+            ],
+        ),
+        (
+            2,
+            &[
+                "D /d1/sub/f",
+                "C /d2",
+                "A /d2/new",
+                "D /d2/g",
+                "C /over",
+                "C /todir",
+                "C /tofile",
+                "A /tofile/in",
+                "A /passwd-hard",
+                "C /etc/passwd",
+            ],
+        ),
+        (
+            3,
+            &[
+                "C /over",
+                "C /todir",
+                "A /todir/back",
+                "D /d1",
+                "D /r/rel-link",
+            ],
+        ),
+    ];
+    for (layer, lines) in expect {
+        checked += 1;
+        let o = Command::new(STRATA)
+            .args(["changes", "--layer", &layer.to_string()])
+            .arg(format!("docker-archive:{}", archive.display()))
+            .output()
+            .unwrap();
+        let got = text(&o.stdout);
+        let have: std::collections::HashSet<&str> = got.lines().collect();
+        let missing: Vec<&&str> = lines.iter().filter(|l| !have.contains(**l)).collect();
+        if !o.status.success() || !missing.is_empty() {
+            bad.push(format!(
+                "[fs] strata changes --layer {layer}: missing {missing:?}\n{got}{}",
+                text(&o.stderr)
+            ));
+        }
+    }
     (checked, bad)
 }
