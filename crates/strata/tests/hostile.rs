@@ -513,3 +513,51 @@ fn nothing_is_written_next_to_the_archive() {
             .unwrap_or(false)
     );
 }
+
+#[test]
+fn link_escapes_through_earlier_layers_are_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir(&outside).expect("mkdir");
+    let target = outside.display().to_string();
+    // Layer 1: a symlink to a directory outside; layer 2: a file written "through" it.
+    let p = legacy(
+        tmp.path(),
+        "through.tar",
+        &[
+            layer(&[("lnk", 's', &target), ("rel", 's', "lnk")]),
+            layer(&[("lnk/pwned", 'f', "owned"), ("rel/pwned2", 'f', "owned")]),
+        ],
+        |_, _| {},
+    );
+    let img = format!("docker-archive:{}", p.display());
+    let dest = tmp.path().join("unpacked");
+    let runs: Vec<Vec<String>> = vec![
+        vec!["unpack".into(), img.clone(), dest.display().to_string()],
+        vec![
+            "export".into(),
+            "-o".into(),
+            tmp.path().join("e.tar").display().to_string(),
+            img.clone(),
+        ],
+        vec!["cat".into(), img.clone(), "/lnk/pwned".into()],
+        vec!["ls".into(), "-R".into(), img.clone()],
+    ];
+    for args in runs {
+        let o = strata().args(&args).output().expect("run");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "strata {args:?} succeeded");
+        assert_eq!(err.lines().count(), 1, "strata {args:?}: {err}");
+        assert!(
+            err.contains("lnk") && err.contains("symlink"),
+            "strata {args:?}: {err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(&outside).expect("ls").count(),
+        0,
+        "something was written outside"
+    );
+    // unpack refused before writing anything.
+    assert!(!dest.exists() || std::fs::read_dir(&dest).expect("ls").count() == 0);
+}
