@@ -36,8 +36,8 @@ done
 command -v docker-registry >/dev/null || scripts/setup.sh
 PULL=target/bench/pull.tar
 [ -f "$PULL" ] || python3 benches/make-pull-image.py "$PULL"
-VENV=target/bench/venv
-[ -x "$VENV/bin/rapidgzip" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q rapidgzip; }
+scripts/setup.sh
+VENV=${STRATA_TOOLS_DIR:-$HOME/.cache/strata-tools}/venv
 WORK=$(mktemp -d /tmp/strata-bench.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$WORK/reg.yml" <<YML

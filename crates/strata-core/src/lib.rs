@@ -19,6 +19,7 @@
 
 pub mod archive;
 pub mod digest;
+pub mod efficiency;
 pub mod error;
 pub mod facts_cache;
 pub mod files;

