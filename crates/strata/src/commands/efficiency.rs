@@ -347,6 +347,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
