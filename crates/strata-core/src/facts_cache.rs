@@ -39,6 +39,17 @@ impl FactsCache {
         FactsCache { dir: Some(dir) }
     }
 
+    /// A directory beside this cache (`layer-index` next to `layer-facts`), for other
+    /// per-layer caches; `None` when caching is off.
+    pub fn sibling(&self, name: &str) -> Option<PathBuf> {
+        let d = self.dir.as_ref()?;
+        Some(
+            d.parent()
+                .map(|p| p.join(name))
+                .unwrap_or_else(|| PathBuf::from(name)),
+        )
+    }
+
     /// A disabled cache.
     pub fn disabled() -> FactsCache {
         FactsCache { dir: None }

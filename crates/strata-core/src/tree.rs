@@ -647,8 +647,223 @@ pub fn for_each_body(
     Ok(())
 }
 
+/// Layer indexes kept on disk, keyed by diff ID (content-addressed, so any image sharing a
+/// layer reuses its index): the store's `meta/layer-index`, or the user's cache beside the
+/// layer facts. A damaged or foreign file counts as a miss.
+pub struct IndexCache {
+    dir: Option<std::path::PathBuf>,
+}
+
+const INDEX_MAGIC: &[u8] = b"strata-layer-index-v1\n";
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+}
+
+impl Cursor<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        if self.b.len() < n {
+            return None;
+        }
+        let (h, t) = self.b.split_at(n);
+        self.b = t;
+        Some(h)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+    }
+    fn bytes(&mut self) -> Option<Vec<u8>> {
+        let n = self.u32()? as usize;
+        self.take(n).map(<[u8]>::to_vec)
+    }
+}
+
+fn encode_node(out: &mut Vec<u8>, n: &Node) {
+    out.push(match n.kind {
+        Kind::File => 0,
+        Kind::Dir => 1,
+        Kind::Symlink => 2,
+        Kind::Char => 3,
+        Kind::Block => 4,
+        Kind::Fifo => 5,
+    });
+    out.extend_from_slice(&n.mode.to_le_bytes());
+    out.extend_from_slice(&n.uid.to_le_bytes());
+    out.extend_from_slice(&n.gid.to_le_bytes());
+    out.extend_from_slice(&n.mtime.to_le_bytes());
+    out.extend_from_slice(&n.size.to_le_bytes());
+    put_bytes(out, &n.link);
+    out.extend_from_slice(&n.dev.0.to_le_bytes());
+    out.extend_from_slice(&n.dev.1.to_le_bytes());
+    match &n.digest {
+        Some(d) => {
+            out.push(1);
+            put_bytes(out, d.to_string().as_bytes());
+        }
+        None => out.push(0),
+    }
+    out.extend_from_slice(&(n.xattrs.len() as u32).to_le_bytes());
+    for (k, v) in &n.xattrs {
+        put_bytes(out, k.as_bytes());
+        put_bytes(out, v);
+    }
+    out.extend_from_slice(&n.source.1.to_le_bytes());
+}
+
+fn decode_node(c: &mut Cursor<'_>, layer: usize) -> Option<Node> {
+    let kind = match c.u8()? {
+        0 => Kind::File,
+        1 => Kind::Dir,
+        2 => Kind::Symlink,
+        3 => Kind::Char,
+        4 => Kind::Block,
+        5 => Kind::Fifo,
+        _ => return None,
+    };
+    let mode = c.u32()?;
+    let uid = c.u64()?;
+    let gid = c.u64()?;
+    let mtime = c.u64()? as i64;
+    let size = c.u64()?;
+    let link = c.bytes()?;
+    let dev = (c.u32()?, c.u32()?);
+    let digest = match c.u8()? {
+        1 => Some(Digest::parse(std::str::from_utf8(&c.bytes()?).ok()?).ok()?),
+        _ => None,
+    };
+    let nx = c.u32()? as usize;
+    let mut xattrs = Vec::with_capacity(nx.min(64));
+    for _ in 0..nx {
+        let k = String::from_utf8(c.bytes()?).ok()?;
+        xattrs.push((k, c.bytes()?));
+    }
+    let ordinal = c.u64()?;
+    Some(Node {
+        kind,
+        mode,
+        uid,
+        gid,
+        mtime,
+        size,
+        link,
+        dev,
+        digest,
+        xattrs,
+        inode: 0,
+        source: (layer, ordinal),
+    })
+}
+
+impl IndexCache {
+    /// The cache for a source: the store's own, or the user's.
+    pub fn for_source(source: &dyn crate::source::Source) -> IndexCache {
+        let facts = source
+            .facts_cache()
+            .unwrap_or_else(crate::facts_cache::FactsCache::from_env);
+        IndexCache {
+            dir: facts.sibling("layer-index"),
+        }
+    }
+
+    /// A cache in this directory.
+    pub fn at(dir: std::path::PathBuf) -> IndexCache {
+        IndexCache { dir: Some(dir) }
+    }
+
+    fn path(&self, diff_id: &Digest) -> Option<std::path::PathBuf> {
+        Some(self.dir.as_ref()?.join(diff_id.hex()))
+    }
+
+    /// The index of a layer, if cached; `layer` is its position in the image at hand.
+    pub fn get(&self, diff_id: &Digest, layer: usize) -> Option<LayerIndex> {
+        let bytes = std::fs::read(self.path(diff_id)?).ok()?;
+        let mut c = Cursor {
+            b: bytes.strip_prefix(INDEX_MAGIC)?,
+        };
+        let n = c.u64()? as usize;
+        let mut changes = Vec::with_capacity(n.min(1 << 20));
+        for _ in 0..n {
+            let tag = c.u8()?;
+            let path = c.bytes()?;
+            changes.push(match tag {
+                b'P' => Change::Put(path, decode_node(&mut c, layer)?),
+                b'L' => {
+                    let target = c.bytes()?;
+                    Change::Link(path, target, decode_node(&mut c, layer)?)
+                }
+                b'W' => Change::Whiteout(path),
+                b'O' => Change::Opaque(path),
+                _ => return None,
+            });
+        }
+        (c.take(3)? == b"end").then(|| LayerIndex {
+            changes,
+            diff_id: diff_id.clone(),
+        })
+    }
+
+    /// Stores an index (best effort).
+    pub fn put(&self, index: &LayerIndex) {
+        let (Some(dir), Some(path)) = (self.dir.as_ref(), self.path(&index.diff_id)) else {
+            return;
+        };
+        let mut out = INDEX_MAGIC.to_vec();
+        out.extend_from_slice(&(index.changes.len() as u64).to_le_bytes());
+        for c in &index.changes {
+            match c {
+                Change::Put(p, n) => {
+                    out.push(b'P');
+                    put_bytes(&mut out, p);
+                    encode_node(&mut out, n);
+                }
+                Change::Link(p, t, n) => {
+                    out.push(b'L');
+                    put_bytes(&mut out, p);
+                    put_bytes(&mut out, t);
+                    encode_node(&mut out, n);
+                }
+                Change::Whiteout(p) => {
+                    out.push(b'W');
+                    put_bytes(&mut out, p);
+                }
+                Change::Opaque(p) => {
+                    out.push(b'O');
+                    put_bytes(&mut out, p);
+                }
+            }
+        }
+        out.extend_from_slice(b"end");
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) {
+            use std::io::Write;
+            if tmp.write_all(&out).is_ok() {
+                let _ = tmp.persist(path);
+            }
+        }
+    }
+}
+
 /// Reads every layer of an image (in parallel) into indexes, checking diff IDs.
 pub fn index_image(image: &crate::image::Image) -> Result<Vec<LayerIndex>> {
+    let cache = IndexCache::for_source(image.source());
+    let cache = &cache;
     let n = image.layers.len();
     let slots: Vec<std::sync::Mutex<Option<Result<LayerIndex>>>> =
         (0..n).map(|_| std::sync::Mutex::new(None)).collect();
@@ -666,11 +881,21 @@ pub fn index_image(image: &crate::image::Image) -> Result<Vec<LayerIndex>> {
                         break;
                     }
                     let l = &image.layers[i];
-                    let what = format!("{}: layer {}", image.source().describe(), l.diff_id);
-                    let r = image
-                        .source()
-                        .open(&l.blob.locator)
-                        .and_then(|m| read_layer(&what, m.reader, i, Some(&l.diff_id)));
+                    let r = match cache.get(&l.diff_id, i) {
+                        Some(hit) => Ok(hit),
+                        None => {
+                            let what =
+                                format!("{}: layer {}", image.source().describe(), l.diff_id);
+                            let r = image
+                                .source()
+                                .open(&l.blob.locator)
+                                .and_then(|m| read_layer(&what, m.reader, i, Some(&l.diff_id)));
+                            if let Ok(ix) = &r {
+                                cache.put(ix);
+                            }
+                            r
+                        }
+                    };
                     if let Ok(mut slot) = slots[i].lock() {
                         *slot = Some(r);
                     }
@@ -763,6 +988,36 @@ mod tests {
                 "C /a", "D /a/x", "C /d", "A /d/new", "D /d/old", "C /f", "A /f/z", "C /g",
             ]
         );
+    }
+
+    #[test]
+    fn index_cache_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = IndexCache::at(dir.path().join("ix"));
+        let mut f = node(Kind::File, 5);
+        f.digest = Some(Digest::sha256_of(b"hello"));
+        f.xattrs = vec![("user.x".into(), b"v".to_vec())];
+        f.source = (3, 7);
+        let mut l = node(Kind::File, 0);
+        l.source = (3, 8);
+        let ix = LayerIndex {
+            changes: vec![
+                Change::Put(b"a/f".to_vec(), f),
+                Change::Link(b"a/h".to_vec(), b"a/f".to_vec(), l),
+                Change::Whiteout(b"gone".to_vec()),
+                Change::Opaque(b"a".to_vec()),
+            ],
+            diff_id: Digest::sha256_of(b"layer"),
+        };
+        c.put(&ix);
+        let back = c.get(&ix.diff_id, 3).unwrap();
+        assert_eq!(format!("{:?}", back.changes), format!("{:?}", ix.changes));
+        // Damage is a miss, not an error.
+        let p = dir.path().join("ix").join(ix.diff_id.hex());
+        let mut b = std::fs::read(&p).unwrap();
+        b.truncate(b.len() - 2);
+        std::fs::write(&p, b).unwrap();
+        assert!(c.get(&ix.diff_id, 3).is_none());
     }
 
     #[test]
