@@ -55,6 +55,8 @@ enum Command {
     Export(commands::fs::ExportArgs),
     /// Write the image's merged filesystem into a new directory.
     Unpack(commands::fs::UnpackArgs),
+    /// Compare two images: shared base, config, history, files, layer sizes.
+    Diff(commands::diff::Args),
     /// Wasted space (dive's efficiency model) and CI rules.
     Efficiency(commands::efficiency::Args),
     /// Log in to a registry (as `docker login`; writes Docker's config.json).
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
         Command::Login(a) => commands::login::run_login(a),
         Command::Changes(a) => commands::fs::run_changes(a),
         Command::Efficiency(a) => commands::efficiency::run(a),
+        Command::Diff(a) => commands::diff::run(a),
         Command::Ls(a) => commands::fs::run_ls(a),
         Command::Cat(a) => commands::fs::run_cat(a),
         Command::Export(a) => commands::fs::run_export(a),

@@ -1390,6 +1390,60 @@ fn fs_checks(host: &str, out: &Path) -> (usize, Vec<String>) {
         ));
     }
 
+    // strata diff of the fs image against its base shows exactly what its Dockerfile added.
+    checked += 1;
+    let o = Command::new(STRATA)
+        .args(["diff", "--format", "json"])
+        .arg(format!("docker-archive:{}", out.join("base.tar").display()))
+        .arg(format!("docker-archive:{}", archive.display()))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    let mut got: Vec<String> = v["files"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    format!(
+                        "{} {}",
+                        f["op"].as_str().unwrap_or(""),
+                        f["path"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    got.sort();
+    let mut want: Vec<String> = [
+        "/abs-link",
+        "/bin\u{fffd}ary",
+        "/d2",
+        "/d2/new",
+        "/fifo",
+        "/keep",
+        "/keep/k",
+        "/new\nline",
+        "/over",
+        "/passwd-hard",
+        "/r",
+        "/todir",
+        "/todir/back",
+        "/tofile",
+        "/tofile/in",
+        "/with space",
+    ]
+    .iter()
+    .map(|p| format!("A {p}"))
+    .collect();
+    want.sort();
+    if got != want || v["sharedLayers"] != 1 {
+        bad.push(format!(
+            "[fs] strata diff base fs: shared {} files {got:?}\n{}",
+            v["sharedLayers"],
+            text(&o.stderr)
+        ));
+    }
+
     // strata changes says what each RUN did.
     let expect: [(usize, &[&str]); 3] = [
         (

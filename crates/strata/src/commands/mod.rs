@@ -1,5 +1,6 @@
 //! One module per verb: parse options, call the library, render.
 
+pub mod diff;
 pub mod efficiency;
 pub mod fs;
 pub mod history;

@@ -1,0 +1,195 @@
+//! Image-to-image comparison: shared base layers, config and history differences, and the
+//! files that differ between the two merged filesystems (by content digest).
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::gojson;
+use crate::tree::{Kind, Node, Tree};
+
+/// One file-level difference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDiff {
+    /// `A` (only in the second image), `D` (only in the first) or `C` (different).
+    pub op: char,
+    /// `/path`.
+    pub path: String,
+    /// Size in the first image (0 when absent).
+    pub size1: u64,
+    /// Size in the second image (0 when absent).
+    pub size2: u64,
+    /// What differs, for `C` (`content`, `mode`, `owner`, `type`, `target`).
+    pub what: Vec<&'static str>,
+}
+
+fn differs(a: &Node, b: &Node) -> Vec<&'static str> {
+    let mut w = Vec::new();
+    if a.kind != b.kind {
+        w.push("type");
+        return w;
+    }
+    if a.kind == Kind::File && (a.digest != b.digest || a.size != b.size) {
+        w.push("content");
+    }
+    if a.link != b.link {
+        w.push("target");
+    }
+    if a.mode != b.mode {
+        w.push("mode");
+    }
+    if a.uid != b.uid || a.gid != b.gid {
+        w.push("owner");
+    }
+    if a.dev != b.dev {
+        w.push("device");
+    }
+    if a.xattrs != b.xattrs {
+        w.push("xattrs");
+    }
+    w
+}
+
+/// Files that differ between two merged trees, in path order. Directories count as changed
+/// only for their own metadata, not for their times.
+pub fn diff_trees(a: &Tree, b: &Tree) -> Vec<FileDiff> {
+    let paths: BTreeSet<&Vec<u8>> = a
+        .iter()
+        .map(|(p, _)| p)
+        .chain(b.iter().map(|(p, _)| p))
+        .collect();
+    let mut out = Vec::new();
+    for p in paths {
+        let shown = format!("/{}", String::from_utf8_lossy(p));
+        match (a.get(p), b.get(p)) {
+            (Some((x, _)), None) => out.push(FileDiff {
+                op: 'D',
+                path: shown,
+                size1: x.size,
+                size2: 0,
+                what: Vec::new(),
+            }),
+            (None, Some((y, _))) => out.push(FileDiff {
+                op: 'A',
+                path: shown,
+                size1: 0,
+                size2: y.size,
+                what: Vec::new(),
+            }),
+            (Some((x, _)), Some((y, _))) => {
+                let w = differs(x, y);
+                if !w.is_empty() {
+                    out.push(FileDiff {
+                        op: 'C',
+                        path: shown,
+                        size1: x.size,
+                        size2: y.size,
+                        what: w,
+                    });
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+/// One config difference: a dotted key and the two JSON values (`null` when absent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigDiff {
+    /// `config.Env`, `architecture`…
+    pub key: String,
+    /// In the first image.
+    pub old: Value,
+    /// In the second image.
+    pub new: Value,
+}
+
+const TOP: &[&str] = &[
+    "architecture",
+    "os",
+    "variant",
+    "author",
+    "created",
+    "docker_version",
+];
+const RUN: &[&str] = &[
+    "User",
+    "ExposedPorts",
+    "Env",
+    "Entrypoint",
+    "Cmd",
+    "Volumes",
+    "WorkingDir",
+    "Labels",
+    "StopSignal",
+    "Healthcheck",
+    "OnBuild",
+    "Shell",
+    "ArgsEscaped",
+];
+
+fn get_or_null(v: &Value, k: &str) -> Value {
+    match gojson::get(v, k) {
+        Some(x) => x.clone(),
+        None => Value::Null,
+    }
+}
+
+fn empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        Value::String(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+/// Differences of the execution parameters and metadata of two configs.
+pub fn diff_configs(a: &Value, b: &Value) -> Vec<ConfigDiff> {
+    let mut out = Vec::new();
+    for k in TOP {
+        let (x, y) = (get_or_null(a, k), get_or_null(b, k));
+        if x != y && !(empty(&x) && empty(&y)) {
+            out.push(ConfigDiff {
+                key: (*k).to_string(),
+                old: x,
+                new: y,
+            });
+        }
+    }
+    let ca = get_or_null(a, "config");
+    let cb = get_or_null(b, "config");
+    for k in RUN {
+        let (x, y) = (get_or_null(&ca, k), get_or_null(&cb, k));
+        if x != y && !(empty(&x) && empty(&y)) {
+            out.push(ConfigDiff {
+                key: format!("config.{k}"),
+                old: x,
+                new: y,
+            });
+        }
+    }
+    out
+}
+
+/// How many leading diff IDs two images share.
+pub fn shared_layers(a: &[crate::digest::Digest], b: &[crate::digest::Digest]) -> usize {
+    a.iter().zip(b.iter()).take_while(|(x, y)| x == y).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn config_differences() {
+        let a = json!({"architecture": "amd64", "config": {"Env": ["A=1"], "Cmd": ["sh"]}});
+        let b = json!({"architecture": "amd64", "config": {"Env": ["A=1", "B=2"], "User": "app", "Labels": {}}});
+        let d = diff_configs(&a, &b);
+        let keys: Vec<&str> = d.iter().map(|x| x.key.as_str()).collect();
+        assert_eq!(keys, ["config.User", "config.Env", "config.Cmd"]);
+    }
+}
