@@ -14,9 +14,13 @@ BIG=target/bench/big.tar
 APP=target/bench/app.tar
 [ -f "$APP" ] || cp examples/sample.tar "$APP"
 
+# Sections: inspect, pull, analysis (default: all). e.g. scripts/bench.sh analysis
+SECTIONS=${*:-inspect pull analysis}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
+
 ratio() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(' '.join(f\"{x['command']}={x['mean']*1000:.1f}ms\" for x in r)); print(f'ratio skopeo/strata = {r[1][\"mean\"]/r[0][\"mean\"]:.1f}x')" "$1"; }
 
-for img in "$APP" "$BIG"; do
+want inspect && for img in "$APP" "$BIG"; do
   echo "== $(basename "$img") ($(du -h "$img" | cut -f1))"
   hyperfine -N -w 2 -r 10 --export-json target/bench/i.json \
     -n "strata inspect" "$S inspect docker-archive:$img" \
@@ -28,12 +32,17 @@ for img in "$APP" "$BIG"; do
   ratio target/bench/h.json
 done
 
+scripts/setup.sh
+VENV=${STRATA_TOOLS_DIR:-$HOME/.cache/strata-tools}/venv
+PULL=target/bench/pull.tar
+[ -f "$PULL" ] || python3 benches/make-pull-image.py "$PULL"
+
+if want pull; then
 # ---------------------------------------------------------------------------------------------
 # Pull: a ~300 MB image of real Debian content in the local docker-registry, fetched by
 # strata pull (into an empty store), skopeo copy (to an OCI layout: it only moves and checks
 # the compressed blobs), docker pull (into an empty daemon) and the decompression floor
 # (rapidgzip -d -c -P 2 over the same gzip layers).
-command -v docker-registry >/dev/null || scripts/setup.sh
 PULL=target/bench/pull.tar
 [ -f "$PULL" ] || python3 benches/make-pull-image.py "$PULL"
 scripts/setup.sh
@@ -92,3 +101,50 @@ python3 benches/make-many-images.py "$WORK/many" 200
 $S --root "$WORK/many-store" load -q -i "$WORK/many"
 hyperfine -N -w 3 -r 30 --export-json target/bench/images.json "$S --root $WORK/many-store images" >/dev/null
 python3 -c "import json; r=json.load(open('target/bench/images.json'))['results'][0]; print(f\"strata images (200 images): {r['mean']*1000:.1f} ms (goal < 20)\")"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Analysis: the same ~300 MB image as an OCI layout with gzip layers. strata efficiency and
+# ls -R, cold (no layer index cached) and warm; the gunzip floor (rapidgzip -P 2 over the same
+# layers); dive --ci on the docker-archive. Peak RSS from /usr/bin/time.
+if want analysis; then
+OCI=target/bench/pull-oci-gz
+[ -d "$OCI" ] || skopeo copy -q --dest-compress --dest-compress-format gzip "docker-archive:$PULL" "oci:$OCI:1"
+AW=$(mktemp -d /tmp/strata-bench-an.XXXXXX)
+GZ=$(python3 - "$OCI" <<'PY'
+import json, sys, os
+d = sys.argv[1]
+idx = json.load(open(os.path.join(d, "index.json")))
+m = json.load(open(os.path.join(d, "blobs/sha256", idx["manifests"][0]["digest"][7:])))
+print(" ".join(os.path.join(d, "blobs/sha256", l["digest"][7:]) for l in m["layers"]))
+PY
+)
+NFILES=$($S ls -R "oci:$OCI:1" | wc -l)
+echo "== analysis: oci:$OCI:1 ($(du -ch $GZ | tail -1 | cut -f1) gzip layers, $NFILES paths)"
+export STRATA_CACHE_DIR="$AW/cache/layer-facts"
+hyperfine -w 1 -r 5 --export-json target/bench/analysis.json \
+  -n "strata efficiency (cold)" --prepare "rm -rf $AW/cache" "$S efficiency oci:$OCI:1" \
+  -n "strata ls -R (cold)" --prepare "rm -rf $AW/cache" "$S ls -R oci:$OCI:1" \
+  -n "strata efficiency (warm)" --prepare "true" "$S efficiency oci:$OCI:1" \
+  -n "strata ls -R (warm)" --prepare "true" "$S ls -R oci:$OCI:1" \
+  -n "rapidgzip -P 2 (floor)" --prepare "true" "sh -c 'for f in $GZ; do $VENV/bin/rapidgzip -d -c -P 2 \$f >/dev/null; done'" \
+  -n "dive --ci" --prepare "true" "env CI=true $VENV/bin/dive --ci --source docker-archive $PULL" >/dev/null
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+rm -rf "$AW/cache"
+R1=$(rss "$S" efficiency "oci:$OCI:1"); R2=$(rss "$S" efficiency "oci:$OCI:1")
+rm -rf "$AW/cache"; R3=$(rss "$S" ls -R "oci:$OCI:1")
+R4=$(rss env CI=true "$VENV/bin/dive" --ci --source docker-archive "$PULL")
+python3 - target/bench/analysis.json "$R1" "$R2" "$R3" "$R4" "$NFILES" <<'PY'
+import json, sys
+r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
+for k, v in r.items():
+    print(f"{k:28s} {v*1000:8.0f} ms")
+floor = r["rapidgzip -P 2 (floor)"]
+print(f"efficiency cold / floor   = {r['strata efficiency (cold)'] / floor:.2f}x (goal <= 1.1)")
+print(f"dive / efficiency cold    = {r['dive --ci'] / r['strata efficiency (cold)']:.1f}x faster (goal >= 10)")
+print(f"efficiency warm           = {r['strata efficiency (warm)']*1000:.0f} ms (goal <= 100)")
+n = int(sys.argv[6])
+print(f"peak RSS: efficiency cold {int(sys.argv[2])//1024} MB, warm {int(sys.argv[3])//1024} MB, ls -R cold {int(sys.argv[4])//1024} MB, dive {int(sys.argv[5])//1024} MB; budget 64 MB + 200 B x {n} files = {(64*2**20 + 200*n)//2**20} MB")
+PY
+rm -rf "$AW"
+fi

@@ -868,10 +868,13 @@ pub fn index_image(image: &crate::image::Image) -> Result<Vec<LayerIndex>> {
     let slots: Vec<std::sync::Mutex<Option<Result<LayerIndex>>>> =
         (0..n).map(|_| std::sync::Mutex::new(None)).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism()
+    // More threads than cores: layers differ in size, and with one thread per layer the
+    // kernel keeps every core busy until the largest one ends.
+    let threads = (std::thread::available_parallelism()
         .map(|t| t.get())
         .unwrap_or(1)
-        .min(n.max(1));
+        * 2)
+    .min(n.max(1));
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
