@@ -51,108 +51,121 @@ pub struct Efficiency {
     pub layer_sizes: Vec<u64>,
 }
 
-fn parent(p: &str) -> Option<&str> {
-    p.rfind('/').map(|i| &p[..i])
+fn parent(p: &[u8]) -> Option<&[u8]> {
+    p.iter().rposition(|&b| b == b'/').map(|i| &p[..i])
 }
 
-/// dive's stacked tree: path → (size, is a directory entry).
-type Stacked = BTreeMap<String, (u64, bool)>;
+/// dive's stacked tree: path → (size, is a directory entry). Keys borrow from the indexes.
+type Stacked<'a> = BTreeMap<&'a [u8], (u64, bool)>;
 
-fn subtree_sum(st: &Stacked, path: &str) -> u64 {
+fn under<'a, 'b>(
+    st: &'b Stacked<'a>,
+    path: &[u8],
+) -> impl Iterator<Item = (&'b &'a [u8], &'b (u64, bool))> {
+    let mut lo = path.to_vec();
+    lo.push(b'/');
+    let mut hi = path.to_vec();
+    hi.push(b'/' + 1);
+    st.range::<[u8], _>((
+        std::ops::Bound::Included(lo.as_slice()),
+        std::ops::Bound::Excluded(hi.as_slice()),
+    ))
+    .collect::<Vec<_>>()
+    .into_iter()
+}
+
+fn subtree_sum(st: &Stacked<'_>, path: &[u8]) -> u64 {
     let own = st.get(path).map(|(s, _)| *s).unwrap_or(0);
-    let lo = format!("{path}/");
-    let hi = format!("{path}0");
-    own + st.range(lo..hi).map(|(_, (s, _))| *s).sum::<u64>()
+    own + under(st, path).map(|(_, (s, _))| *s).sum::<u64>()
 }
 
-fn remove_subtree(st: &mut Stacked, path: &str) {
+fn remove_subtree(st: &mut Stacked<'_>, path: &[u8]) {
     st.remove(path);
-    let lo = format!("{path}/");
-    let hi = format!("{path}0");
-    let doomed: Vec<String> = st.range(lo..hi).map(|(k, _)| k.clone()).collect();
+    let doomed: Vec<&[u8]> = under(st, path).map(|(k, _)| *k).collect();
     for d in doomed {
-        st.remove(&d);
+        st.remove(d);
+    }
+}
+
+/// The layer's own tree: (path, whiteout?) → (size, dir entry?).
+type Own<'a> = BTreeMap<(&'a [u8], bool), (u64, bool)>;
+
+fn add_parents<'a>(own: &mut Own<'a>, p: &'a [u8]) {
+    let mut q = parent(p);
+    while let Some(d) = q {
+        if own.contains_key(&(d, false)) {
+            break;
+        }
+        own.insert((d, false), (0, false));
+        q = parent(d);
     }
 }
 
 /// Runs the analysis over an image's layer indexes.
 pub fn analyze(layers: &[LayerIndex]) -> Efficiency {
-    let mut stacked: Stacked = BTreeMap::new();
-    let mut per_path: HashMap<String, (usize, u64, u64)> = HashMap::new();
+    let mut stacked: Stacked<'_> = BTreeMap::new();
+    let mut per_path: HashMap<&[u8], (usize, u64, u64)> = HashMap::new();
     let mut layer_sizes = Vec::with_capacity(layers.len());
     for l in layers {
-        // The layer's own tree: path → (size, whiteout?, dir entry?), with implied parents.
-        let mut own: BTreeMap<String, (u64, bool, bool)> = BTreeMap::new();
+        // The layer's own tree: (path, whiteout?) → (size, dir entry?), with implied parents.
+        let mut own: Own<'_> = BTreeMap::new();
         let mut size = 0u64;
-        let add_parents = |own: &mut BTreeMap<String, (u64, bool, bool)>, p: &str| {
-            let mut q = parent(p);
-            while let Some(d) = q {
-                own.entry(d.to_string()).or_insert((0, false, false));
-                q = parent(d);
-            }
-        };
         for c in &l.changes {
             match c {
                 Change::Put(p, n) => {
-                    let p = String::from_utf8_lossy(p).into_owned();
-                    add_parents(&mut own, &p);
+                    add_parents(&mut own, p);
                     let s = if n.kind == Kind::File { n.size } else { 0 };
                     size += s;
-                    own.insert(p, (s, false, n.kind == Kind::Dir));
+                    own.insert((p.as_slice(), false), (s, n.kind == Kind::Dir));
                 }
                 Change::Link(p, _, _) => {
-                    let p = String::from_utf8_lossy(p).into_owned();
-                    add_parents(&mut own, &p);
-                    own.insert(p, (0, false, false));
+                    add_parents(&mut own, p);
+                    own.insert((p.as_slice(), false), (0, false));
                 }
                 Change::Whiteout(p) => {
-                    let p = String::from_utf8_lossy(p).into_owned();
-                    add_parents(&mut own, &p);
+                    add_parents(&mut own, p);
                     // Kept apart from a same-named entry: dive's node is named `.wh.NAME`.
-                    own.insert(format!("{p}\0wh"), (0, true, false));
+                    own.insert((p.as_slice(), true), (0, false));
                 }
                 Change::Opaque(d) => {
-                    let d = String::from_utf8_lossy(d).into_owned();
                     if !d.is_empty() {
-                        add_parents(&mut own, &d);
-                        own.entry(d).or_insert((0, false, false));
+                        add_parents(&mut own, d);
+                        own.entry((d.as_slice(), false)).or_insert((0, false));
                     }
                 }
             }
         }
         layer_sizes.push(size);
-        // Leaves: no other entry of this layer below them.
-        let keys: Vec<&String> = own.keys().collect();
-        for (i, k) in keys.iter().enumerate() {
-            let (s, wh, _) = own[*k];
-            let prefix = format!("{k}/");
+        // Leaves: no other entry of this layer below them. In byte order, a path's
+        // descendants follow it after any siblings that extend its name with a byte < '/'.
+        let keys: Vec<(&[u8], bool)> = own.keys().copied().collect();
+        for (i, &(k, wh)) in keys.iter().enumerate() {
             let is_leaf = wh
                 || !keys[i + 1..]
                     .iter()
-                    .take_while(|n| n.starts_with(k.as_str()))
-                    .any(|n| n.starts_with(&prefix));
+                    .take_while(|(n, _)| n.starts_with(k))
+                    .any(|(n, _)| n.get(k.len()) == Some(&b'/'));
             if !is_leaf {
                 continue;
             }
-            let (path, bytes) = if wh {
-                let p = k.trim_end_matches("\0wh").to_string();
-                let b = match stacked.get(&p) {
-                    Some((_, true)) => subtree_sum(&stacked, &p),
+            let (s, _) = own[&(k, wh)];
+            let bytes = if wh {
+                match stacked.get(k) {
+                    Some((_, true)) => subtree_sum(&stacked, k),
                     _ => 0,
-                };
-                (p, b)
+                }
             } else {
-                ((*k).clone(), s)
+                s
             };
-            let e = per_path.entry(path).or_insert((0, 0, u64::MAX));
+            let e = per_path.entry(k).or_insert((0, 0, u64::MAX));
             e.0 += 1;
             e.1 += bytes;
             e.2 = e.2.min(bytes);
         }
         // Stack this layer on the ones below, as dive does (whiteouts remove; opaque ignored).
-        for (k, (s, wh, dir)) in own {
+        for ((k, wh), (s, dir)) in own {
             if wh {
-                remove_subtree(&mut stacked, k.trim_end_matches("\0wh"));
+                remove_subtree(&mut stacked, k);
             } else {
                 let e = stacked.entry(k).or_insert((0, false));
                 // Implied parents keep what an explicit entry said.
@@ -169,7 +182,7 @@ pub fn analyze(layers: &[LayerIndex]) -> Efficiency {
         cum_sum += *cum;
         if *count >= 2 {
             inefficiencies.push(Inefficiency {
-                path: format!("/{p}"),
+                path: format!("/{}", String::from_utf8_lossy(p)),
                 count: *count,
                 cumulative: *cum,
             });

@@ -362,18 +362,14 @@ impl Tree {
     /// Every path in the order `filepath.Walk` visits them (each directory's names sorted,
     /// a directory's contents right after it): the order of `docker export`.
     pub fn walk_order(&self) -> Vec<&Vec<u8>> {
-        let mut out = Vec::with_capacity(self.nodes.len());
-        self.walk_into(b"", &mut out);
+        // Component-wise order is byte order with the separator sorting first: compare with
+        // '/' read as NUL (which no name contains).
+        let mut out: Vec<&Vec<u8>> = self.nodes.keys().collect();
+        out.sort_by(|a, b| {
+            let m = |c: &u8| if *c == b'/' { 0u8 } else { *c };
+            a.iter().map(m).cmp(b.iter().map(m))
+        });
         out
-    }
-
-    fn walk_into<'a>(&'a self, dir: &[u8], out: &mut Vec<&'a Vec<u8>>) {
-        for (p, (n, _)) in self.children(dir) {
-            out.push(p);
-            if n.kind == Kind::Dir {
-                self.walk_into(p, out);
-            }
-        }
     }
 
     fn remove_subtree(
@@ -396,10 +392,13 @@ impl Tree {
     }
 
     fn remove(&mut self, path: &[u8], removed: &mut Vec<Vec<u8>>) {
-        if self.nodes.remove(path).is_some() {
+        // Only a directory has anything below it (every entry's parents are directories).
+        if let Some((n, _)) = self.nodes.remove(path) {
             removed.push(path.to_vec());
+            if n.kind == Kind::Dir {
+                self.remove_subtree(path, None, removed);
+            }
         }
-        self.remove_subtree(path, None, removed);
     }
 
     fn check_parents(&mut self, what: &str, path: &[u8], layer: usize, mtime: i64) -> Result<()> {
