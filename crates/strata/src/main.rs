@@ -16,8 +16,12 @@ struct Cli {
     /// The local store's directory (default: $STRATA_ROOT, else ~/.local/share/strata).
     #[arg(long, global = true, value_name = "DIR")]
     root: Option<std::path::PathBuf>,
-    /// A registry (host[:port]) that may be reached over plain HTTP; repeatable.
-    #[arg(long = "insecure-registry", global = true, value_name = "HOST")]
+    #[arg(
+        long = "insecure-registry",
+        global = true,
+        value_name = "HOST",
+        help = "A registry (host[:port]) that may be reached over plain HTTP; repeatable"
+    )]
     insecure_registry: Vec<String>,
     #[command(subcommand)]
     command: Command,

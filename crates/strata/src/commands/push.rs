@@ -14,8 +14,7 @@ pub struct Args {
     /// Suppress verbose output.
     #[arg(short, long)]
     quiet: bool,
-    /// The image to push: NAME[:TAG].
-    #[arg(value_name = "NAME")]
+    #[arg(help = "The image to push: NAME[:TAG]", value_name = "NAME")]
     name: String,
 }
 
