@@ -161,6 +161,98 @@ fn read_err(what: &str, e: io::Error) -> Error {
     }
 }
 
+/// Runs `consume` over the bytes of `src`, with `src` read on a helper thread: the decompressor
+/// (and everything below it: download, compressed hash, ingest writes) on one core, the tar
+/// hash and walk on another. Chunks of 256 KiB are recycled through a small pool, so memory
+/// stays bounded whatever the layer size.
+pub fn pipelined<T>(
+    src: &mut (dyn Read + Send),
+    consume: impl FnOnce(&mut dyn Read) -> Result<T>,
+) -> Result<T> {
+    const CHUNK: usize = 1 << 18;
+    const POOL: usize = 6;
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(POOL);
+        let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(POOL);
+        for _ in 0..POOL {
+            let _ = back_tx.send(vec![0u8; CHUNK]);
+        }
+        s.spawn(move || {
+            while let Ok(mut buf) = back_rx.recv() {
+                let mut filled = 0;
+                let r = loop {
+                    if filled == buf.len() {
+                        break Ok(filled);
+                    }
+                    match src.read(&mut buf[filled..]) {
+                        Ok(0) => break Ok(filled),
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                match r {
+                    Ok(n) => {
+                        let end = n < buf.len();
+                        if tx.send(Ok((buf, n))).is_err() || end {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+        });
+        let mut r = ChannelReader {
+            rx,
+            back: back_tx,
+            cur: None,
+            pos: 0,
+        };
+        consume(&mut r)
+    })
+}
+
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<io::Result<(Vec<u8>, usize)>>,
+    back: std::sync::mpsc::SyncSender<Vec<u8>>,
+    cur: Option<(Vec<u8>, usize)>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some((buf, len)) = &self.cur {
+                if self.pos < *len {
+                    let n = out.len().min(len - self.pos);
+                    out[..n].copy_from_slice(&buf[self.pos..self.pos + n]);
+                    self.pos += n;
+                    return Ok(n);
+                }
+                let at_end = *len < buf.len();
+                if let Some((buf, _)) = self.cur.take() {
+                    let _ = self.back.send(buf);
+                }
+                if at_end {
+                    return Ok(0);
+                }
+            }
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.cur = Some(chunk);
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The producer ended without a short chunk: only after an error was sent.
+                Err(_) => return Ok(0),
+            }
+        }
+    }
+}
+
 /// Streams a layer blob once: hashes the stored bytes, decompresses, hashes the tar, and walks
 /// its headers to compute Docker's size. Checks everything `expect` names.
 pub fn scan(what: &str, blob: impl Read + Send, expect: &Expect<'_>) -> Result<LayerStats> {
@@ -187,15 +279,19 @@ pub fn scan(what: &str, blob: impl Read + Send, expect: &Expect<'_>) -> Result<L
                     count: compressed.clone(),
                 }))
                 .map_err(|e| read_err(what, e))?;
-            let guarded = RatioGuard {
+            let mut guarded = RatioGuard {
                 inner: dec,
                 out: 0,
                 compressed: compressed.clone(),
             };
-            let mut inner = HashingReader::new(guarded, Algorithm::Sha256);
-            let mut model = LayerModel::new(what);
-            model.walk(&mut inner)?;
-            let (diff, un) = inner.finish().map_err(|e| read_err(what, e))?;
+            let (diff, un, model) = pipelined(&mut guarded, |r| {
+                let mut inner = HashingReader::new(r, Algorithm::Sha256);
+                let mut model = LayerModel::new(what);
+                model.walk(&mut inner)?;
+                let (diff, un) = inner.finish().map_err(|e| read_err(what, e))?;
+                Ok((diff, un, model))
+            })?;
+            drop(guarded);
             io::copy(&mut outer, &mut io::sink()).map_err(|e| read_err(what, e))?;
             let (d, n) = outer.into_inner().finish().map_err(|e| read_err(what, e))?;
             (d, n, diff, un, model)

@@ -154,129 +154,133 @@ pub fn read_layer(
     layer: usize,
     diff_id: Option<&Digest>,
 ) -> Result<LayerIndex> {
-    let tar_stream = open_tar(what, blob)?;
-    let mut hashed = HashingReader::new(tar_stream, Algorithm::Sha256);
-    let mut changes = Vec::new();
-    {
-        let bad = |e: io::Error| read_err(&format!("{what}: invalid tar"), e);
-        let mut archive = tar::Archive::new(&mut hashed);
-        let mut buf = vec![0u8; 1 << 16];
-        for (ordinal, entry) in archive.entries().map_err(bad)?.enumerate() {
-            let mut entry = entry.map_err(bad)?;
-            let raw = entry.path_bytes().into_owned();
-            let header = entry.header();
-            let et = header.entry_type();
-            if matches!(et, tar::EntryType::XGlobalHeader | tar::EntryType::XHeader) {
-                continue;
-            }
-            let path = match clean_entry_name(&raw) {
-                Ok(Some(p)) => p,
-                Ok(None) => continue,
-                Err(reason) => {
-                    return Err(Error::UnsafePath {
-                        what: what.to_string(),
-                        entry: lossy(&raw),
-                        reason: reason.to_string(),
-                    });
+    let mut tar_stream = open_tar(what, blob)?;
+    // Decompression on a helper thread; hashing and the walk here.
+    let (changes, got) = crate::layer::pipelined(&mut tar_stream, |r| {
+        let mut hashed = HashingReader::new(r, Algorithm::Sha256);
+        let mut changes = Vec::new();
+        {
+            let bad = |e: io::Error| read_err(&format!("{what}: invalid tar"), e);
+            let mut archive = tar::Archive::new(&mut hashed);
+            let mut buf = vec![0u8; 1 << 16];
+            for (ordinal, entry) in archive.entries().map_err(bad)?.enumerate() {
+                let mut entry = entry.map_err(bad)?;
+                let raw = entry.path_bytes().into_owned();
+                let header = entry.header();
+                let et = header.entry_type();
+                if matches!(et, tar::EntryType::XGlobalHeader | tar::EntryType::XHeader) {
+                    continue;
                 }
-            };
-            let mode = header.mode().unwrap_or(0o644) & 0o7777;
-            let uid = header.uid().unwrap_or(0);
-            let gid = header.gid().unwrap_or(0);
-            let mtime = header.mtime().unwrap_or(0) as i64;
-            let dev = (
-                header.device_major().ok().flatten().unwrap_or(0),
-                header.device_minor().ok().flatten().unwrap_or(0),
-            );
-            let link = entry
-                .link_name_bytes()
-                .map(|l| l.into_owned())
-                .unwrap_or_default();
-            let mut xattrs = Vec::new();
-            if let Ok(Some(exts)) = entry.pax_extensions() {
-                for ext in exts.flatten() {
-                    if let Ok(k) = ext.key() {
-                        if let Some(name) = k.strip_prefix("SCHILY.xattr.") {
-                            xattrs.push((name.to_string(), ext.value_bytes().to_vec()));
-                        }
-                    }
-                }
-            }
-            let base = base_of(&path);
-            if base == b".wh..wh..opq" {
-                changes.push(Change::Opaque(
-                    parent_of(&path).unwrap_or_default().to_vec(),
-                ));
-                continue;
-            }
-            if let Some(orig) = base.strip_prefix(b".wh.") {
-                changes.push(Change::Whiteout(join(parent_of(&path), orig)));
-                continue;
-            }
-            let kind = match et {
-                tar::EntryType::Directory => Kind::Dir,
-                tar::EntryType::Symlink => Kind::Symlink,
-                tar::EntryType::Char => Kind::Char,
-                tar::EntryType::Block => Kind::Block,
-                tar::EntryType::Fifo => Kind::Fifo,
-                tar::EntryType::Link => Kind::File,
-                _ => Kind::File,
-            };
-            let mut node = Node {
-                kind,
-                mode,
-                uid,
-                gid,
-                mtime,
-                size: 0,
-                link: Vec::new(),
-                dev,
-                digest: None,
-                xattrs,
-                inode: 0,
-                source: (layer, ordinal as u64),
-            };
-            if et == tar::EntryType::Link {
-                let target = match clean_entry_name(&link) {
-                    Ok(Some(t)) => t,
-                    _ => {
+                let path = match clean_entry_name(&raw) {
+                    Ok(Some(p)) => p,
+                    Ok(None) => continue,
+                    Err(reason) => {
                         return Err(Error::UnsafePath {
                             what: what.to_string(),
                             entry: lossy(&raw),
-                            reason: format!(
-                                "hardlink target {:?} points outside the image root",
-                                lossy(&link)
-                            ),
+                            reason: reason.to_string(),
                         });
                     }
                 };
-                changes.push(Change::Link(path, target, node));
-                continue;
-            }
-            match kind {
-                Kind::File => {
-                    let mut h = Hasher::new(Algorithm::Sha256);
-                    let mut n = 0u64;
-                    loop {
-                        let k = entry.read(&mut buf).map_err(bad)?;
-                        if k == 0 {
-                            break;
+                let mode = header.mode().unwrap_or(0o644) & 0o7777;
+                let uid = header.uid().unwrap_or(0);
+                let gid = header.gid().unwrap_or(0);
+                let mtime = header.mtime().unwrap_or(0) as i64;
+                let dev = (
+                    header.device_major().ok().flatten().unwrap_or(0),
+                    header.device_minor().ok().flatten().unwrap_or(0),
+                );
+                let link = entry
+                    .link_name_bytes()
+                    .map(|l| l.into_owned())
+                    .unwrap_or_default();
+                let mut xattrs = Vec::new();
+                if let Ok(Some(exts)) = entry.pax_extensions() {
+                    for ext in exts.flatten() {
+                        if let Ok(k) = ext.key() {
+                            if let Some(name) = k.strip_prefix("SCHILY.xattr.") {
+                                xattrs.push((name.to_string(), ext.value_bytes().to_vec()));
+                            }
                         }
-                        h.update(&buf[..k]);
-                        n += k as u64;
                     }
-                    node.size = n;
-                    node.digest = Some(h.finish());
                 }
-                Kind::Symlink => node.link = link,
-                _ => {}
+                let base = base_of(&path);
+                if base == b".wh..wh..opq" {
+                    changes.push(Change::Opaque(
+                        parent_of(&path).unwrap_or_default().to_vec(),
+                    ));
+                    continue;
+                }
+                if let Some(orig) = base.strip_prefix(b".wh.") {
+                    changes.push(Change::Whiteout(join(parent_of(&path), orig)));
+                    continue;
+                }
+                let kind = match et {
+                    tar::EntryType::Directory => Kind::Dir,
+                    tar::EntryType::Symlink => Kind::Symlink,
+                    tar::EntryType::Char => Kind::Char,
+                    tar::EntryType::Block => Kind::Block,
+                    tar::EntryType::Fifo => Kind::Fifo,
+                    tar::EntryType::Link => Kind::File,
+                    _ => Kind::File,
+                };
+                let mut node = Node {
+                    kind,
+                    mode,
+                    uid,
+                    gid,
+                    mtime,
+                    size: 0,
+                    link: Vec::new(),
+                    dev,
+                    digest: None,
+                    xattrs,
+                    inode: 0,
+                    source: (layer, ordinal as u64),
+                };
+                if et == tar::EntryType::Link {
+                    let target = match clean_entry_name(&link) {
+                        Ok(Some(t)) => t,
+                        _ => {
+                            return Err(Error::UnsafePath {
+                                what: what.to_string(),
+                                entry: lossy(&raw),
+                                reason: format!(
+                                    "hardlink target {:?} points outside the image root",
+                                    lossy(&link)
+                                ),
+                            });
+                        }
+                    };
+                    changes.push(Change::Link(path, target, node));
+                    continue;
+                }
+                match kind {
+                    Kind::File => {
+                        let mut h = Hasher::new(Algorithm::Sha256);
+                        let mut n = 0u64;
+                        loop {
+                            let k = entry.read(&mut buf).map_err(bad)?;
+                            if k == 0 {
+                                break;
+                            }
+                            h.update(&buf[..k]);
+                            n += k as u64;
+                        }
+                        node.size = n;
+                        node.digest = Some(h.finish());
+                    }
+                    Kind::Symlink => node.link = link,
+                    _ => {}
+                }
+                changes.push(Change::Put(path, node));
             }
-            changes.push(Change::Put(path, node));
         }
-    }
-    // Trailing bytes after the tar's end blocks are part of the diff ID too.
-    io::copy(&mut hashed, &mut io::sink()).map_err(|e| read_err(what, e))?;
-    let (got, _) = hashed.finish().map_err(|e| read_err(what, e))?;
+        // Trailing bytes after the tar's end blocks are part of the diff ID too.
+        io::copy(&mut hashed, &mut io::sink()).map_err(|e| read_err(what, e))?;
+        let (got, _) = hashed.finish().map_err(|e| read_err(what, e))?;
+        Ok((changes, got))
+    })?;
     if let Some(want) = diff_id {
         crate::digest::verify(&format!("{what}: diff ID"), want, &got)?;
     }
