@@ -578,3 +578,100 @@ fn concurrent_pulls_share_layers() {
     );
     assert_eq!(images.lines().count(), 2, "{images}");
 }
+
+#[test]
+fn multi_platform_index_resolves_by_platform() {
+    if !common::require("docker-registry") || !common::require("skopeo") {
+        return;
+    }
+    let reg = Registry::start(None);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("multi");
+    let (_, amd, amd_size) = common::make_layout_arch(&dir, "x", &[("amd.bin", 1000)], 21, "amd64");
+    let (_, arm, arm_size) = common::make_layout_arch(&dir, "x", &[("arm.bin", 1000)], 22, "arm64");
+    let index = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": amd, "size": amd_size,
+             "platform": {"architecture": "amd64", "os": "linux"}},
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": arm, "size": arm_size,
+             "platform": {"architecture": "arm64", "os": "linux", "variant": "v8"}}]});
+    let ib = index.to_string();
+    let idx_digest = common_sha(ib.as_bytes());
+    std::fs::write(dir.join("blobs/sha256").join(&idx_digest[7..]), &ib).unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": idx_digest, "size": ib.len(), "annotations": {"org.opencontainers.image.ref.name": "1"}}]})
+        .to_string(),
+    )
+    .unwrap();
+    let name = format!("{}/multi/app:1", reg.host);
+    let o = Command::new("skopeo")
+        .args([
+            "copy",
+            "--all",
+            "--preserve-digests",
+            "--dest-tls-verify=false",
+        ])
+        .arg(format!("oci:{}:1", dir.display()))
+        .arg(format!("docker://{name}"))
+        .output()
+        .unwrap();
+    ok(&o, "skopeo copy --all");
+    let arch = |root: &Path, extra: &[&str]| {
+        let mut args = vec!["pull", "-q"];
+        args.extend_from_slice(extra);
+        args.push(&name);
+        ok(&strata(root, &args, &[]), "pull");
+        ok(
+            &strata(
+                root,
+                &[
+                    "inspect",
+                    "--format",
+                    "{{.Architecture}} {{json .RepoDigests}}",
+                    &name,
+                ],
+                &[],
+            ),
+            "inspect",
+        )
+    };
+    let host = arch(&tmp.path().join("a"), &[]);
+    assert_eq!(
+        host,
+        format!("amd64 [\"{}/multi/app@{idx_digest}\"]\n", reg.host)
+    );
+    let other = arch(&tmp.path().join("b"), &["--platform", "linux/arm64"]);
+    assert!(other.starts_with("arm64 "), "{other}");
+    // docker:// resolves the same way.
+    let r = ok(
+        &strata(
+            &tmp.path().join("c"),
+            &[
+                "inspect",
+                "--platform",
+                "linux/arm64/v8",
+                "--format",
+                "{{.Architecture}}",
+                &format!("docker://{name}"),
+            ],
+            &[],
+        ),
+        "inspect docker://",
+    );
+    assert_eq!(r, "arm64\n");
+    // A platform the index lacks: one line naming what is there.
+    let o = strata(
+        &tmp.path().join("d"),
+        &["pull", "--platform", "linux/s390x", &name],
+        &[],
+    );
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("linux/s390x") && err.contains("linux/arm64"),
+        "{err}"
+    );
+}

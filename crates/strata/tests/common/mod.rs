@@ -555,6 +555,17 @@ fn serve(
 /// Writes a Docker-archive-free image straight into an OCI layout: layers of given sizes of
 /// pseudo-random (incompressible) bytes, gzip-compressed. Returns the layout dir.
 pub fn make_layout(dir: &Path, tag: &str, layers: &[(&str, usize)], seed: u64) -> PathBuf {
+    make_layout_arch(dir, tag, layers, seed, "amd64").0
+}
+
+/// Like [`make_layout`], for an architecture; also returns the manifest's digest and size.
+pub fn make_layout_arch(
+    dir: &Path,
+    tag: &str,
+    layers: &[(&str, usize)],
+    seed: u64,
+    arch: &str,
+) -> (PathBuf, String, usize) {
     use sha2::Digest as _;
     let sha = |b: &[u8]| {
         let h = sha2::Sha256::digest(b);
@@ -599,7 +610,7 @@ pub fn make_layout(dir: &Path, tag: &str, layers: &[(&str, usize)], seed: u64) -
         descs.push(serde_json::json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": d, "size": gz.len()}));
     }
     let config = serde_json::json!({
-        "created": "2025-01-01T00:00:00Z", "architecture": "amd64", "os": "linux",
+        "created": "2025-01-01T00:00:00Z", "architecture": arch, "os": "linux",
         "config": {"Cmd": ["/bin/sh"]},
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": layers.iter().map(|(n, _)| serde_json::json!({"created": "2025-01-01T00:00:00Z", "created_by": format!("ADD {n}")})).collect::<Vec<_>>(),
@@ -614,5 +625,5 @@ pub fn make_layout(dir: &Path, tag: &str, layers: &[(&str, usize)], seed: u64) -
         "digest": md, "size": manifest.len(), "annotations": {"org.opencontainers.image.ref.name": tag}}]});
     std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
     std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    dir.to_path_buf()
+    (dir.to_path_buf(), md, manifest.len())
 }
