@@ -123,7 +123,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         stop.store(true, Ordering::Relaxed);
         r
     });
-    let _ = mp.clear();
+    // Finished bars stay on screen (one "Pull complete" line per layer, as docker leaves
+    // them); after a failure they are cleared so the error line stands alone.
+    if result.is_err() {
+        let _ = mp.clear();
+    }
     let outcome = result?;
     if args.quiet {
         print(&format!("{}\n", outcome.reference));
