@@ -24,6 +24,7 @@ pub mod efficiency;
 pub mod error;
 pub mod facts_cache;
 pub mod files;
+pub mod flatten;
 pub mod gojson;
 pub mod image;
 pub mod layer;

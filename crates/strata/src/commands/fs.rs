@@ -1,14 +1,13 @@
 //! The filesystem commands, all over the one merge engine (`strata_core::tree`):
 //! `changes`, `ls`, `cat`, `export`, `unpack`.
 
-use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{self, Read, Write};
-use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use strata_core::flatten;
 use strata_core::image::Image;
 use strata_core::tree::{self, ChangeLine, Kind, LayerIndex, Node, Tree};
 
@@ -20,9 +19,6 @@ fn lossy(p: &[u8]) -> String {
 
 /// An opened image, its layer indexes, the merged tree and each layer's change lines.
 type Merged = (Image, Vec<LayerIndex>, Tree, Vec<Vec<ChangeLine>>);
-
-/// One layer's spool: its file and where each wanted entry's bytes are in it.
-type LayerSpool = (Option<File>, Vec<((usize, u64), (u64, u64))>);
 
 /// Opens an image and merges its layers (all, or up to and including `upto`).
 fn merged(name: &str, platform: Option<&str>, upto: Option<usize>) -> Result<Merged> {
@@ -223,85 +219,6 @@ pub fn run_ls(args: LsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// File bodies pulled out of the layers, kept in temporary spool files (one per layer) so
-/// output can be written in any order without holding a layer in memory.
-struct Spool {
-    files: Vec<Option<File>>,
-    at: HashMap<(usize, u64), (u64, u64)>,
-}
-
-impl Spool {
-    fn fill(image: &Image, wanted: &HashSet<(usize, u64)>) -> Result<Spool> {
-        let n = image.layers.len();
-        let mut files = Vec::with_capacity(n);
-        let mut at = HashMap::new();
-        let results: Vec<Result<LayerSpool>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..n)
-                .map(|i| {
-                    s.spawn(move || -> Result<LayerSpool> {
-                        if !wanted.iter().any(|(l, _)| *l == i) {
-                            return Ok((None, Vec::new()));
-                        }
-                        let l = &image.layers[i];
-                        let what = format!("{}: layer {}", image.source().describe(), l.diff_id);
-                        let m = image.source().open(&l.blob.locator)?;
-                        let mut f = tempfile::tempfile().context("creating a spool file")?;
-                        let mut pos = 0u64;
-                        let mut got = Vec::new();
-                        tree::for_each_body(
-                            &what,
-                            m.reader,
-                            &|o| wanted.contains(&(i, o)),
-                            &mut |o, r| {
-                                let k =
-                                    io::copy(r, &mut f).map_err(|e| strata_core::Error::Read {
-                                        what: what.clone(),
-                                        source: e,
-                                    })?;
-                                got.push(((i, o), (pos, k)));
-                                pos += k;
-                                Ok(())
-                            },
-                        )?;
-                        Ok((Some(f), got))
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(anyhow::anyhow!("spool thread panicked")))
-                })
-                .collect()
-        });
-        for r in results {
-            let (f, got) = r?;
-            files.push(f);
-            at.extend(got);
-        }
-        Ok(Spool { files, at })
-    }
-
-    fn copy_to(&self, src: (usize, u64), out: &mut dyn Write) -> Result<u64> {
-        let Some(&(off, len)) = self.at.get(&src) else {
-            bail!("content of layer {} entry {} was not found", src.0, src.1);
-        };
-        let Some(Some(f)) = self.files.get(src.0) else {
-            bail!("no spool for layer {}", src.0);
-        };
-        let mut buf = vec![0u8; 1 << 16];
-        let mut done = 0u64;
-        while done < len {
-            let k = buf.len().min((len - done) as usize);
-            f.read_exact_at(&mut buf[..k], off + done)?;
-            out.write_all(&buf[..k])?;
-            done += k as u64;
-        }
-        Ok(len)
-    }
-}
-
 /// Options of `cat`.
 #[derive(clap::Args)]
 pub struct CatArgs {
@@ -321,34 +238,18 @@ pub struct CatArgs {
 /// Runs `cat`.
 pub fn run_cat(args: CatArgs) -> Result<ExitCode> {
     let (image, _, t, _) = merged(&args.image, args.platform.as_deref(), None)?;
-    let p = t.resolve(args.path.as_bytes())?;
-    let Some((n, _)) = t.get(&p) else {
-        bail!("{}: no such file in {}", args.path, args.image);
-    };
-    if n.kind != Kind::File {
-        bail!(
-            "{}: not a regular file (it is {})",
-            args.path,
-            mode_string(n)
-        );
-    }
-    let mut wanted = HashSet::new();
-    wanted.insert(n.source);
-    let spool = Spool::fill(&image, &wanted)?;
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    match spool
-        .copy_to(n.source, &mut out)
-        .and_then(|_| Ok(out.flush()?))
-    {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e)
-            if e.downcast_ref::<io::Error>()
-                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) =>
+    match flatten::cat(&image, &t, &args.path, &mut out) {
+        Err(strata_core::Error::Read { source, .. })
+            if source.kind() == io::ErrorKind::BrokenPipe =>
         {
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => Err(e),
+        r => {
+            r?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -368,18 +269,10 @@ pub struct ExportArgs {
     image: String,
 }
 
-fn content_sources(t: &Tree) -> HashSet<(usize, u64)> {
-    t.iter()
-        .filter(|(_, (n, _))| n.kind == Kind::File && n.size > 0)
-        .map(|(_, (n, _))| n.source)
-        .collect()
-}
-
 /// Runs `export`: the flattened filesystem as a tar, in `docker export`'s order.
 pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
     let (image, _, t, _) = merged(&args.image, args.platform.as_deref(), None)?;
-    let spool = Spool::fill(&image, &content_sources(&t))?;
-    let out: Box<dyn Write> = match args.output.as_deref() {
+    let mut out: Box<dyn Write> = match args.output.as_deref() {
         None | Some("-") => {
             if args.output.is_none() && io::IsTerminal::is_terminal(&io::stdout()) {
                 bail!("cowardly refusing to save to a terminal. Use the -o flag or redirect");
@@ -391,117 +284,16 @@ pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
             File::create(p).with_context(|| format!("creating {p}"))?,
         )),
     };
-    let mut b = tar::Builder::new(out);
-    let mut first_path: HashMap<u64, Vec<u8>> = HashMap::new();
-    for p in t.walk_order() {
-        let Some((n, _)) = t.get(p) else { continue };
-        let mut h = tar::Header::new_gnu();
-        h.set_mode(n.mode);
-        h.set_uid(n.uid);
-        h.set_gid(n.gid);
-        h.set_mtime(n.mtime.max(0) as u64);
-        h.set_size(0);
-        let mut name = p.clone();
-        if !n.xattrs.is_empty() {
-            let recs: Vec<(String, &[u8])> = n
-                .xattrs
-                .iter()
-                .map(|(k, v)| (format!("SCHILY.xattr.{k}"), v.as_slice()))
-                .collect();
-            b.append_pax_extensions(recs.iter().map(|(k, v)| (k.as_str(), *v)))?;
+    match flatten::export(&image, &t, &mut out) {
+        Err(strata_core::Error::Read { source, .. })
+            if source.kind() == io::ErrorKind::BrokenPipe =>
+        {
+            Ok(ExitCode::SUCCESS)
         }
-        match n.kind {
-            Kind::Dir => {
-                name.push(b'/');
-                h.set_entry_type(tar::EntryType::Directory);
-                b.append_data(&mut h, bytes_path(&name), io::empty())?;
-            }
-            Kind::File => {
-                if let Some(first) = first_path.get(&n.inode) {
-                    h.set_entry_type(tar::EntryType::Link);
-                    b.append_link(&mut h, bytes_path(&name), bytes_path(first))?;
-                    continue;
-                }
-                first_path.insert(n.inode, name.clone());
-                h.set_entry_type(tar::EntryType::Regular);
-                h.set_size(n.size);
-                if n.size == 0 {
-                    b.append_data(&mut h, bytes_path(&name), io::empty())?;
-                } else {
-                    let mut data = Vec::new();
-                    // Small files go through memory; large ones stream from the spool.
-                    if n.size <= 1 << 20 {
-                        spool.copy_to(n.source, &mut data)?;
-                        b.append_data(&mut h, bytes_path(&name), &data[..])?;
-                    } else {
-                        let reader = SpoolReader::new(&spool, n.source)?;
-                        b.append_data(&mut h, bytes_path(&name), reader)?;
-                    }
-                }
-            }
-            Kind::Symlink => {
-                h.set_entry_type(tar::EntryType::Symlink);
-                b.append_link(&mut h, bytes_path(&name), bytes_path(&n.link))?;
-            }
-            Kind::Char | Kind::Block | Kind::Fifo => {
-                h.set_entry_type(match n.kind {
-                    Kind::Char => tar::EntryType::Char,
-                    Kind::Block => tar::EntryType::Block,
-                    _ => tar::EntryType::Fifo,
-                });
-                h.set_device_major(n.dev.0)?;
-                h.set_device_minor(n.dev.1)?;
-                b.append_data(&mut h, bytes_path(&name), io::empty())?;
-            }
-        }
-    }
-    let mut out = b.into_inner()?;
-    match out.flush() {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         r => {
             r?;
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-fn bytes_path(p: &[u8]) -> PathBuf {
-    use std::os::unix::ffi::OsStrExt;
-    PathBuf::from(std::ffi::OsStr::from_bytes(p))
-}
-
-struct SpoolReader<'a> {
-    file: &'a File,
-    off: u64,
-    left: u64,
-}
-
-impl<'a> SpoolReader<'a> {
-    fn new(s: &'a Spool, src: (usize, u64)) -> Result<SpoolReader<'a>> {
-        let Some(&(off, len)) = s.at.get(&src) else {
-            bail!("content of layer {} entry {} was not found", src.0, src.1);
-        };
-        let Some(Some(file)) = s.files.get(src.0) else {
-            bail!("no spool for layer {}", src.0);
-        };
-        Ok(SpoolReader {
-            file,
-            off,
-            left: len,
-        })
-    }
-}
-
-impl Read for SpoolReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let k = buf.len().min(self.left as usize);
-        if k == 0 {
-            return Ok(0);
-        }
-        let n = self.file.read_at(&mut buf[..k], self.off)?;
-        self.off += n as u64;
-        self.left -= n as u64;
-        Ok(n)
     }
 }
 
@@ -521,113 +313,10 @@ pub struct UnpackArgs {
     dir: PathBuf,
 }
 
-/// Runs `unpack`: the merged filesystem written to a new directory. Every path comes from the
-/// merged tree, whose parents are real directories this command created, so no write can
-/// follow a link out of DIR.
+/// Runs `unpack`: the merged filesystem written to a new directory (see
+/// `strata_core::flatten::unpack` for why nothing can land outside it).
 pub fn run_unpack(args: UnpackArgs) -> Result<ExitCode> {
-    use std::os::unix::fs::{PermissionsExt, symlink};
     let (image, _, t, _) = merged(&args.image, args.platform.as_deref(), None)?;
-    let root = &args.dir;
-    if root.exists() {
-        if std::fs::read_dir(root)
-            .with_context(|| format!("reading {}", root.display()))?
-            .next()
-            .is_some()
-        {
-            bail!("{}: directory is not empty", root.display());
-        }
-    } else {
-        std::fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
-    }
-    let spool = Spool::fill(&image, &content_sources(&t))?;
-    let is_root = rustix_is_root();
-    let mut first_path: HashMap<u64, PathBuf> = HashMap::new();
-    let mut dirs: Vec<(PathBuf, &Node)> = Vec::new();
-    for p in t.walk_order() {
-        let Some((n, _)) = t.get(p) else { continue };
-        let dest = root.join(bytes_path(p));
-        match n.kind {
-            Kind::Dir => {
-                std::fs::create_dir(&dest)
-                    .with_context(|| format!("creating {}", dest.display()))?;
-                dirs.push((dest, n));
-                continue;
-            }
-            Kind::File => {
-                if let Some(first) = first_path.get(&n.inode) {
-                    std::fs::hard_link(first, &dest)
-                        .with_context(|| format!("linking {}", dest.display()))?;
-                    continue;
-                }
-                let mut f = File::options()
-                    .write(true)
-                    .create_new(true)
-                    .open(&dest)
-                    .with_context(|| format!("creating {}", dest.display()))?;
-                if n.size > 0 {
-                    spool.copy_to(n.source, &mut f)?;
-                }
-                first_path.insert(n.inode, dest.clone());
-            }
-            Kind::Symlink => {
-                symlink(bytes_path(&n.link), &dest)
-                    .with_context(|| format!("creating {}", dest.display()))?;
-            }
-            Kind::Char | Kind::Block | Kind::Fifo => {
-                // Device nodes need privileges; an unprivileged unpack skips them, as rootless
-                // umoci does.
-                if !mknod(&dest, n) {
-                    continue;
-                }
-            }
-        }
-        set_meta(&dest, n, is_root)?;
-    }
-    // Directories last, deepest first, so adding entries does not disturb their times.
-    for (d, n) in dirs.iter().rev() {
-        set_meta(d, n, is_root)?;
-        let _ = std::fs::set_permissions(d, std::fs::Permissions::from_mode(n.mode));
-    }
+    flatten::unpack(&image, &t, &args.dir)?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn rustix_is_root() -> bool {
-    std::env::var("USER").map(|u| u == "root").unwrap_or(false)
-        || std::fs::metadata("/proc/self")
-            .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-            .unwrap_or(false)
-}
-
-fn mknod(dest: &Path, n: &Node) -> bool {
-    let kind = match n.kind {
-        Kind::Char => "c",
-        Kind::Block => "b",
-        _ => "p",
-    };
-    let mut c = std::process::Command::new("mknod");
-    c.arg(dest).arg(kind);
-    if kind != "p" {
-        c.arg(n.dev.0.to_string()).arg(n.dev.1.to_string());
-    }
-    c.status().map(|s| s.success()).unwrap_or(false)
-}
-
-fn set_meta(dest: &Path, n: &Node, is_root: bool) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    if is_root {
-        std::os::unix::fs::lchown(dest, Some(n.uid as u32), Some(n.gid as u32))
-            .with_context(|| format!("chown {}", dest.display()))?;
-    }
-    if n.kind != Kind::Symlink {
-        std::fs::set_permissions(dest, std::fs::Permissions::from_mode(n.mode))
-            .with_context(|| format!("chmod {}", dest.display()))?;
-    }
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(n.mtime.max(0) as u64);
-    if matches!(n.kind, Kind::File | Kind::Dir) {
-        let f = File::options().read(true).open(dest);
-        if let Ok(f) = f {
-            let _ = f.set_times(std::fs::FileTimes::new().set_modified(t).set_accessed(t));
-        }
-    }
-    Ok(())
 }
