@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Builds the ~300 MB pull-benchmark image (legacy `docker save` layout, uncompressed
 layers; skopeo gzips them on the way into the registry) from real Debian content on this
-machine: layer 0 = /usr/lib/python3* (the python3 base), layer 1 deletes the Python test
-suite, layer 2 adds many small files (/usr/share/man), layer 3 adds one large file (the first
-120 MB of /usr/bin's programs, concatenated). Deterministic for the same host content.
+machine: layer 0 = /usr/lib/python3* and /usr/share/doc (the python3 base), layer 1 deletes
+/usr/share/doc and the Python test suites, layer 2 adds many small files (/usr/share/man),
+layer 3 adds one large file (60 MB of /usr/bin's programs, concatenated), layer 4 overwrites
+it (the next 60 MB). Deterministic for the same host content.
 Usage: make-pull-image.py OUT.tar"""
 import glob
 import hashlib
@@ -32,10 +33,10 @@ def main():
             fill(t)
         layers.append(p)
 
-    layer(0, lambda t: add_tree(t, sorted(glob.glob("/usr/lib/python3*"))))
+    layer(0, lambda t: add_tree(t, sorted(glob.glob("/usr/lib/python3*")) + ["/usr/share/doc"]))
 
     def deletes(t):
-        for d in sorted(glob.glob("/usr/lib/python3*/test")) + sorted(glob.glob("/usr/lib/python3*/unittest")):
+        for d in ["/usr/share/doc"] + sorted(glob.glob("/usr/lib/python3*/test")) + sorted(glob.glob("/usr/lib/python3*/unittest")):
             parent, name = os.path.split(d.lstrip("/"))
             ti = tarfile.TarInfo(f"{parent}/.wh.{name}")
             t.addfile(ti, io.BytesIO(b""))
@@ -45,22 +46,37 @@ def main():
     layer(1, deletes)
     layer(2, lambda t: add_tree(t, ["/usr/share/man"]))
 
-    def big(t):
-        buf = io.BytesIO()
-        for f in sorted(os.listdir("/usr/bin")):
-            p = os.path.join("/usr/bin", f)
-            if os.path.isfile(p) and not os.path.islink(p):
-                with open(p, "rb") as fh:
-                    buf.write(fh.read())
-            if buf.tell() >= 120_000_000:
-                break
-        data = buf.getvalue()[:120_000_000]
-        ti = tarfile.TarInfo("opt/big.bin")
-        ti.size = len(data)
-        ti.mode = 0o644
-        t.addfile(ti, io.BytesIO(data))
+    programs = []
+    for f in sorted(os.listdir("/usr/bin")):
+        p = os.path.join("/usr/bin", f)
+        if os.path.isfile(p) and not os.path.islink(p):
+            programs.append(p)
 
-    layer(3, big)
+    def chunk(skip, size):
+        out = io.BytesIO()
+        seen = 0
+        for p in programs:
+            with open(p, "rb") as fh:
+                data = fh.read()
+            if seen + len(data) <= skip:
+                seen += len(data)
+                continue
+            out.write(data[max(0, skip - seen):])
+            seen += len(data)
+            if out.tell() >= size:
+                break
+        return out.getvalue()[:size]
+
+    def big(data):
+        def fill(t):
+            ti = tarfile.TarInfo("opt/big.bin")
+            ti.size = len(data)
+            ti.mode = 0o644
+            t.addfile(ti, io.BytesIO(data))
+        return fill
+
+    layer(3, big(chunk(0, 60_000_000)))
+    layer(4, big(chunk(60_000_000, 60_000_000)))
 
     def sha_file(p):
         h = hashlib.sha256()
@@ -70,7 +86,8 @@ def main():
         return h.hexdigest()
 
     diff_ids = ["sha256:" + sha_file(p) for p in layers]
-    steps = ["ADD python3 base", "RUN rm -rf test unittest", "ADD man pages", "ADD big.bin"]
+    steps = ["ADD python3 base", "RUN rm -rf /usr/share/doc test unittest", "ADD man pages",
+             "ADD big.bin", "RUN overwrite big.bin"]
     cfg = json.dumps({
         "architecture": "amd64", "os": "linux", "created": "2026-01-01T00:00:00Z",
         "config": {"Env": ["PATH=/usr/bin"], "Cmd": ["/bin/sh"]},

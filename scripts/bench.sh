@@ -122,14 +122,14 @@ PY
 NFILES=$($S ls -R "oci:$OCI:1" | wc -l)
 echo "== analysis: oci:$OCI:1 ($(du -ch $GZ | tail -1 | cut -f1) gzip layers, $NFILES paths)"
 export STRATA_CACHE_DIR="$AW/cache/layer-facts"
-hyperfine -w 1 -r 5 --export-json target/bench/analysis.json \
+hyperfine -i -w 1 -r 5 --export-json target/bench/analysis.json \
   -n "strata efficiency (cold)" --prepare "rm -rf $AW/cache" "$S efficiency oci:$OCI:1" \
   -n "strata ls -R (cold)" --prepare "rm -rf $AW/cache" "$S ls -R oci:$OCI:1" \
   -n "strata efficiency (warm)" --prepare "true" "$S efficiency oci:$OCI:1" \
   -n "strata ls -R (warm)" --prepare "true" "$S ls -R oci:$OCI:1" \
   -n "rapidgzip -P 2 (floor)" --prepare "true" "sh -c 'for f in $GZ; do $VENV/bin/rapidgzip -d -c -P 2 \$f >/dev/null; done'" \
   -n "dive --ci" --prepare "true" "env CI=true $VENV/bin/dive --ci --source docker-archive $PULL" >/dev/null
-rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+rss() { { /usr/bin/time -f %M "$@" 2>&1 >/dev/null || true; } | tail -1; }
 rm -rf "$AW/cache"
 R1=$(rss "$S" efficiency "oci:$OCI:1"); R2=$(rss "$S" efficiency "oci:$OCI:1")
 rm -rf "$AW/cache"; R3=$(rss "$S" ls -R "oci:$OCI:1")
