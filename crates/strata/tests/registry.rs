@@ -187,6 +187,17 @@ fn push_pull_and_docker_transport_round_trip() {
     );
     assert_eq!(hr, hb);
 
+    // The filesystem commands read layers straight from the registry too.
+    let lr = ok(&strata(&b, &["ls", "-lR", &remote], &[]), "ls docker://");
+    let lb = ok(&strata(&b, &["ls", "-lR", &name], &[]), "ls");
+    assert_eq!(lr, lb);
+    assert!(lr.contains("/app/main.sh"), "{lr}");
+    let cr = ok(
+        &strata(&b, &["cat", &remote, "/etc/os-release"], &[]),
+        "cat docker://",
+    );
+    assert!(cr.contains("strata sample"), "{cr}");
+
     // A missing tag: one line naming it, exit 1.
     let missing = format!("{}/sample/app:nope", reg.host);
     let o = strata(&b, &["pull", &missing], &[]);
