@@ -754,7 +754,11 @@ impl BlobReader {
     fn retry_or(&mut self, e: io::Error) -> io::Result<()> {
         self.inner = None;
         if self.failures >= self.client.opts.retries {
-            return Err(e);
+            // A transport failure, not bad data: the partial download stays resumable.
+            return Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                format!("{e} (gave up after {} retries)", self.failures),
+            ));
         }
         self.client.pause(self.failures);
         self.failures += 1;

@@ -449,6 +449,31 @@ fn faults_are_retried_or_fail_cleanly() {
         "pull after one corruption",
     );
     check_store(&s).unwrap();
+    // Connections that keep dropping: fails after the retries, keeps the partial blob, and
+    // the next pull resumes it.
+    {
+        let mut f = proxy.faults.lock().unwrap();
+        f.corruptions = 0;
+        f.cuts = usize::MAX;
+        f.cut_after = 100_000;
+    }
+    let s = fresh();
+    let o = strata(&s, &["pull", &via], &[("STRATA_RETRIES", "1")]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let partials = || {
+        std::fs::read_dir(s.join("ingest"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+            .count()
+    };
+    assert!(partials() > 0, "no partial blob kept: {err}");
+    proxy.faults.lock().unwrap().cuts = 0;
+    ok(&strata(&s, &["pull", &via], &env), "pull resuming partials");
+    assert_eq!(partials(), 0);
+    check_store(&s).unwrap();
     // A 500 storm: gives up after the retries with one line.
     {
         let mut f = proxy.faults.lock().unwrap();
