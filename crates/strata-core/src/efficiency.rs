@@ -216,24 +216,8 @@ pub fn analyze(layers: &[LayerIndex]) -> Efficiency {
 mod tests {
     use super::*;
     use crate::digest::Digest;
-    use crate::tree::Node;
 
-    fn n(kind: Kind, size: u64) -> Node {
-        Node {
-            kind,
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            mtime: 0,
-            size,
-            link: Vec::new(),
-            dev: (0, 0),
-            digest: None,
-            xattrs: Vec::new(),
-            inode: 0,
-            source: (0, 0),
-        }
-    }
+    use crate::tree::test_node as n;
 
     fn layer(c: Vec<Change>) -> LayerIndex {
         LayerIndex {

@@ -7,7 +7,7 @@
 //! `.wh..wh..opq` hides everything lower layers put in its directory, a non-directory replaces
 //! a directory (and its subtree) and back, directories merge their metadata.
 //!
-//! Paths are normalised and checked in exactly one place ([`crate::layer::clean_entry_name`]):
+//! Paths are normalised and checked in exactly one place ([`clean_entry_name`]):
 //! a path never leaves the root, a hardlink must name an entry already in the image, and an
 //! entry whose parent is not a directory (a symlink, say, from a lower layer) is refused
 //! rather than followed, so nothing built from this tree can resolve outside it.
@@ -17,7 +17,33 @@ use std::io::{self, BufRead, BufReader, Read};
 
 use crate::digest::{Algorithm, Digest, Hasher, HashingReader};
 use crate::error::{Error, Result};
-use crate::layer::{Compression, clean_entry_name};
+use crate::layer::Compression;
+
+pub mod size;
+
+/// Cleans a tar member name as Go's `filepath.Clean` would, refusing names that leave the
+/// root. Returns `None` for the root itself.
+pub fn clean_entry_name(name: &[u8]) -> std::result::Result<Option<Vec<u8>>, &'static str> {
+    if name.first() == Some(&b'/') {
+        return Err("absolute path");
+    }
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for c in name.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                if parts.pop().is_none() {
+                    return Err("path escapes the layer root");
+                }
+            }
+            c => parts.push(c),
+        }
+    }
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(parts.join(&b'/')))
+}
 
 /// What kind of filesystem object an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -922,26 +948,30 @@ pub fn index_image(image: &crate::image::Image) -> Result<Vec<LayerIndex>> {
         .collect()
 }
 
+/// A plain node for unit tests.
+#[cfg(test)]
+pub(crate) fn test_node(kind: Kind, size: u64) -> Node {
+    Node {
+        kind,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        mtime: 0,
+        size,
+        link: Vec::new(),
+        dev: (0, 0),
+        digest: None,
+        xattrs: Vec::new(),
+        inode: 0,
+        source: (0, 0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn node(kind: Kind, size: u64) -> Node {
-        Node {
-            kind,
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            mtime: 0,
-            size,
-            link: Vec::new(),
-            dev: (0, 0),
-            digest: None,
-            xattrs: Vec::new(),
-            inode: 0,
-            source: (0, 0),
-        }
-    }
+    use super::test_node as node;
 
     fn put(p: &str, k: Kind) -> Change {
         Change::Put(p.as_bytes().to_vec(), node(k, 1))
