@@ -986,9 +986,18 @@ fn registry_checks(host: &str, cases: &[Case]) -> (usize, Vec<String>) {
             ],
         ] {
             checked += 1;
-            let d = strip_graph_driver(&text(&run(&docker, &args, host).stdout));
-            let o = strata(&args);
-            let s = strip_graph_driver(&text(&o.stdout));
+            // Relative times ("25 seconds ago") can tick between the two runs: try again.
+            let (mut d, mut o, mut s) = (String::new(), None, String::new());
+            for _ in 0..3 {
+                d = strip_graph_driver(&text(&run(&docker, &args, host).stdout));
+                let so = strata(&args);
+                s = strip_graph_driver(&text(&so.stdout));
+                o = Some(so);
+                if d == s {
+                    break;
+                }
+            }
+            let o = o.unwrap();
             if d != s {
                 bad.push(format!(
                     "[registry] strata {} after pull: {}\n{}",
