@@ -4,12 +4,13 @@ machine, for scripts/bench.sh: layer 1 = /usr/lib/python3*, layer 2 = /usr/share
 locale...), layer 3 = /usr/bin, layer 4 deletes /usr/share/doc. Deterministic for the same
 host content. Usage: make-bench-image.py OUT.tar"""
 import glob
-import hashlib
 import io
-import json
 import os
 import sys
 import tarfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import docker_archive  # noqa: E402
 
 
 def layer_from(paths, out):
@@ -25,15 +26,6 @@ def whiteout_layer(out):
         t.addfile(ti, io.BytesIO(b""))
 
 
-def sha_file(p):
-    h = hashlib.sha256()
-    with open(p, "rb") as f:
-        while True:
-            b = f.read(1 << 20)
-            if not b:
-                break
-            h.update(b)
-    return h.hexdigest()
 
 
 def main():
@@ -54,27 +46,8 @@ def main():
         else:
             layer_from(spec, p)
         layers.append(p)
-    diff_ids = ["sha256:" + sha_file(p) for p in layers]
-    cfg = json.dumps({
-        "architecture": "amd64", "os": "linux", "created": "2026-01-01T00:00:00Z",
-        "config": {"Env": ["PATH=/usr/bin"], "Cmd": ["/bin/sh"]},
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
-        "history": [{"created": "2026-01-01T00:00:00Z", "created_by": f"step {i}"} for i in range(len(layers))],
-    }, separators=(",", ":")).encode()
-    cid = hashlib.sha256(cfg).hexdigest()
-    with tarfile.open(out, "w") as t:
-        names = []
-        for i, p in enumerate(layers):
-            n = f"{diff_ids[i][7:]}/layer.tar"
-            t.add(p, arcname=n)
-            names.append(n)
-        ti = tarfile.TarInfo(f"{cid}.json"); ti.size = len(cfg); t.addfile(ti, io.BytesIO(cfg))
-        man = json.dumps([{"Config": f"{cid}.json", "RepoTags": ["bench/big:1"], "Layers": names}]).encode()
-        ti = tarfile.TarInfo("manifest.json"); ti.size = len(man); t.addfile(ti, io.BytesIO(man))
-    for p in layers:
-        os.remove(p)
+    docker_archive.write(out, layers, [f"step {i}" for i in range(len(layers))], "bench/big:1")
     os.rmdir(work)
-    print(f"{out}: {os.path.getsize(out)} bytes")
 
 
 if __name__ == "__main__":

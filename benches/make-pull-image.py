@@ -7,12 +7,13 @@ layer 3 adds one large file (60 MB of /usr/bin's programs, concatenated), layer 
 it (the next 60 MB). Deterministic for the same host content.
 Usage: make-pull-image.py OUT.tar"""
 import glob
-import hashlib
 import io
-import json
 import os
 import sys
 import tarfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import docker_archive  # noqa: E402
 
 
 def add_tree(t, paths):
@@ -78,36 +79,10 @@ def main():
     layer(3, big(chunk(0, 60_000_000)))
     layer(4, big(chunk(60_000_000, 60_000_000)))
 
-    def sha_file(p):
-        h = hashlib.sha256()
-        with open(p, "rb") as f:
-            for b in iter(lambda: f.read(1 << 20), b""):
-                h.update(b)
-        return h.hexdigest()
-
-    diff_ids = ["sha256:" + sha_file(p) for p in layers]
     steps = ["ADD python3 base", "RUN rm -rf /usr/share/doc test unittest", "ADD man pages",
              "ADD big.bin", "RUN overwrite big.bin"]
-    cfg = json.dumps({
-        "architecture": "amd64", "os": "linux", "created": "2026-01-01T00:00:00Z",
-        "config": {"Env": ["PATH=/usr/bin"], "Cmd": ["/bin/sh"]},
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
-        "history": [{"created": "2026-01-01T00:00:00Z", "created_by": s} for s in steps],
-    }, separators=(",", ":")).encode()
-    cid = hashlib.sha256(cfg).hexdigest()
-    with tarfile.open(out, "w") as t:
-        names = []
-        for i, p in enumerate(layers):
-            n = f"{diff_ids[i][7:]}/layer.tar"
-            t.add(p, arcname=n)
-            names.append(n)
-        ti = tarfile.TarInfo(f"{cid}.json"); ti.size = len(cfg); t.addfile(ti, io.BytesIO(cfg))
-        man = json.dumps([{"Config": f"{cid}.json", "RepoTags": ["bench/pull:1"], "Layers": names}]).encode()
-        ti = tarfile.TarInfo("manifest.json"); ti.size = len(man); t.addfile(ti, io.BytesIO(man))
-    for p in layers:
-        os.remove(p)
+    docker_archive.write(out, layers, steps, "bench/pull:1")
     os.rmdir(work)
-    print(f"{out}: {os.path.getsize(out)} bytes")
 
 
 if __name__ == "__main__":

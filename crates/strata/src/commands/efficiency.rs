@@ -44,14 +44,8 @@ pub struct Args {
     /// Output format: text or json.
     #[arg(long, default_value = "text")]
     format: String,
-    /// Platform of a multi-platform image.
-    #[arg(long)]
-    platform: Option<String>,
-    #[arg(
-        help = "Image (store name, docker-archive:, oci:, oci-archive:, docker://)",
-        value_name = "IMAGE"
-    )]
-    image: String,
+    #[command(flatten)]
+    img: super::ImageArg,
 }
 
 /// go-humanize's `Bytes` (SI units): "83 MB", "1.2 kB", "7 B".
@@ -216,7 +210,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.format != "text" && args.format != "json" {
         bail!("unknown --format {:?} (text or json)", args.format);
     }
-    let (_, image) = super::open_image(&args.image, args.platform.as_deref())?;
+    let (_, image) = super::open_image(&args.img.image, args.img.platform.as_deref())?;
     let indexes = tree::index_image(&image)?;
     let e = efficiency::analyze(&indexes);
     // Rules: flags win over the file, the file over dive's defaults.

@@ -47,19 +47,13 @@ pub struct ChangesArgs {
     /// Add each entry's size.
     #[arg(short, long)]
     size: bool,
-    /// Platform of a multi-platform image.
-    #[arg(long)]
-    platform: Option<String>,
-    #[arg(
-        help = "Image (store name, docker-archive:, oci:, oci-archive:, docker://)",
-        value_name = "IMAGE"
-    )]
-    image: String,
+    #[command(flatten)]
+    img: super::ImageArg,
 }
 
 /// Runs `changes`: per layer, `docker diff`'s `A`/`C`/`D` lines.
 pub fn run_changes(args: ChangesArgs) -> Result<ExitCode> {
-    let (image, _, _, lines) = merged(&args.image, args.platform.as_deref(), args.layer)?;
+    let (image, _, _, lines) = merged(&args.img.image, args.img.platform.as_deref(), args.layer)?;
     let history = image.history().unwrap_or_default();
     let steps: Vec<String> = history
         .iter()
@@ -103,14 +97,8 @@ pub struct LsArgs {
     /// The filesystem as of this layer (0 is the base).
     #[arg(long, value_name = "N")]
     layer: Option<usize>,
-    /// Platform of a multi-platform image.
-    #[arg(long)]
-    platform: Option<String>,
-    #[arg(
-        help = "Image (store name, docker-archive:, oci:, oci-archive:, docker://)",
-        value_name = "IMAGE"
-    )]
-    image: String,
+    #[command(flatten)]
+    img: super::ImageArg,
     /// Directory or file inside the image (default /).
     #[arg(value_name = "PATH")]
     path: Option<String>,
@@ -165,7 +153,7 @@ fn long_line(path: &str, n: &Node, layer: usize) -> String {
 
 /// Runs `ls`.
 pub fn run_ls(args: LsArgs) -> Result<ExitCode> {
-    let (_, _, t, _) = merged(&args.image, args.platform.as_deref(), args.layer)?;
+    let (_, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), args.layer)?;
     let want = args.path.as_deref().unwrap_or("/");
     let dir = t.resolve(want.as_bytes())?;
     let mut out = String::new();
@@ -184,7 +172,7 @@ pub fn run_ls(args: LsArgs) -> Result<ExitCode> {
     };
     if !dir.is_empty() {
         match t.get(&dir) {
-            None => bail!("{want}: no such file or directory in {}", args.image),
+            None => bail!("{want}: no such file or directory in {}", args.img.image),
             Some((n, l)) if n.kind != Kind::Dir => {
                 show(&mut out, &dir, n, *l, true);
                 print(&out);
@@ -222,14 +210,8 @@ pub fn run_ls(args: LsArgs) -> Result<ExitCode> {
 /// Options of `cat`.
 #[derive(clap::Args)]
 pub struct CatArgs {
-    /// Platform of a multi-platform image.
-    #[arg(long)]
-    platform: Option<String>,
-    #[arg(
-        help = "Image (store name, docker-archive:, oci:, oci-archive:, docker://)",
-        value_name = "IMAGE"
-    )]
-    image: String,
+    #[command(flatten)]
+    img: super::ImageArg,
     /// File inside the image (symlinks are followed inside the image root).
     #[arg(value_name = "PATH")]
     path: String,
@@ -237,7 +219,7 @@ pub struct CatArgs {
 
 /// Runs `cat`.
 pub fn run_cat(args: CatArgs) -> Result<ExitCode> {
-    let (image, _, t, _) = merged(&args.image, args.platform.as_deref(), None)?;
+    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None)?;
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match flatten::cat(&image, &t, &args.path, &mut out) {
@@ -259,19 +241,13 @@ pub struct ExportArgs {
     /// Write to a file ("-" for STDOUT).
     #[arg(short, long, value_name = "FILE")]
     output: Option<String>,
-    /// Platform of a multi-platform image.
-    #[arg(long)]
-    platform: Option<String>,
-    #[arg(
-        help = "Image (store name, docker-archive:, oci:, oci-archive:, docker://)",
-        value_name = "IMAGE"
-    )]
-    image: String,
+    #[command(flatten)]
+    img: super::ImageArg,
 }
 
 /// Runs `export`: the flattened filesystem as a tar, in `docker export`'s order.
 pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
-    let (image, _, t, _) = merged(&args.image, args.platform.as_deref(), None)?;
+    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None)?;
     let mut out: Box<dyn Write> = match args.output.as_deref() {
         None | Some("-") => {
             if args.output.is_none() && io::IsTerminal::is_terminal(&io::stdout()) {
@@ -300,14 +276,8 @@ pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
 /// Options of `unpack`.
 #[derive(clap::Args)]
 pub struct UnpackArgs {
-    /// Platform of a multi-platform image.
-    #[arg(long)]
-    platform: Option<String>,
-    #[arg(
-        help = "Image (store name, docker-archive:, oci:, oci-archive:, docker://)",
-        value_name = "IMAGE"
-    )]
-    image: String,
+    #[command(flatten)]
+    img: super::ImageArg,
     /// Directory to create (must not exist, or be empty).
     #[arg(value_name = "DIR")]
     dir: PathBuf,
@@ -316,7 +286,7 @@ pub struct UnpackArgs {
 /// Runs `unpack`: the merged filesystem written to a new directory (see
 /// `strata_core::flatten::unpack` for why nothing can land outside it).
 pub fn run_unpack(args: UnpackArgs) -> Result<ExitCode> {
-    let (image, _, t, _) = merged(&args.image, args.platform.as_deref(), None)?;
+    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None)?;
     flatten::unpack(&image, &t, &args.dir)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -54,6 +54,21 @@ pub fn root() -> std::path::PathBuf {
         .unwrap_or_else(strata_store::default_root)
 }
 
+/// The image a command reads, and which platform of it (flattened into each command).
+#[derive(clap::Args)]
+pub struct ImageArg {
+    #[arg(
+        long,
+        help = "Platform of a multi-platform image (os/arch or os/arch/variant)"
+    )]
+    pub platform: Option<String>,
+    #[arg(
+        help = "Image (store name, docker-archive:, oci:, oci-archive:, docker://)",
+        value_name = "IMAGE"
+    )]
+    pub image: String,
+}
+
 /// Opens the local store (shared lock for readers, exclusive for writers).
 pub fn store(write: bool) -> Result<strata_store::Store> {
     let r = root();
