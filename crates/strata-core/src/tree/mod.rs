@@ -485,20 +485,37 @@ impl Tree {
         layer: usize,
         index: &LayerIndex,
     ) -> Result<Vec<ChangeLine>> {
+        self.apply_layer(what, layer, index, true)
+    }
+
+    /// Applies one layer on top without computing its change lines (cheaper).
+    pub fn apply_quiet(&mut self, what: &str, layer: usize, index: &LayerIndex) -> Result<()> {
+        self.apply_layer(what, layer, index, false).map(|_| ())
+    }
+
+    fn apply_layer(
+        &mut self,
+        what: &str,
+        layer: usize,
+        index: &LayerIndex,
+        track: bool,
+    ) -> Result<Vec<ChangeLine>> {
         let mut touched: Vec<Vec<u8>> = Vec::new();
         let mut removed: Vec<Vec<u8>> = Vec::new();
         let mut existed: HashMap<Vec<u8>, bool> = HashMap::new();
         let note = |tree: &Tree, p: &[u8], existed: &mut HashMap<Vec<u8>, bool>| {
-            existed
-                .entry(p.to_vec())
-                .or_insert_with(|| tree.nodes.contains_key(p));
+            if track {
+                existed
+                    .entry(p.to_vec())
+                    .or_insert_with(|| tree.nodes.contains_key(p));
+            }
         };
         for c in &index.changes {
             match c {
                 Change::Opaque(dir) => {
                     let mut gone = Vec::new();
                     self.remove_subtree(dir, Some(layer), &mut gone);
-                    for g in gone {
+                    for g in gone.into_iter().filter(|_| track) {
                         existed.entry(g.clone()).or_insert(true);
                         removed.push(g);
                     }
@@ -507,10 +524,12 @@ impl Tree {
                     note(self, p, &mut existed);
                     let mut gone = Vec::new();
                     self.remove(p, &mut gone);
-                    for g in &gone {
-                        existed.entry(g.clone()).or_insert(true);
+                    if track {
+                        for g in &gone {
+                            existed.entry(g.clone()).or_insert(true);
+                        }
+                        removed.extend(gone);
                     }
-                    removed.extend(gone);
                 }
                 Change::Put(p, node) => {
                     note(self, p, &mut existed);
@@ -529,7 +548,9 @@ impl Tree {
                         n.inode = self.next_inode;
                     }
                     self.nodes.insert(p.clone(), (n, layer));
-                    touched.push(p.clone());
+                    if track {
+                        touched.push(p.clone());
+                    }
                 }
                 Change::Link(p, target, node) => {
                     note(self, p, &mut existed);
@@ -552,11 +573,12 @@ impl Tree {
                     self.check_parents(what, p, layer, node.mtime)?;
                     let mut gone = Vec::new();
                     self.remove(p, &mut gone);
-                    removed.extend(gone.into_iter().filter(|g| g != p));
+                    if track {
+                        removed.extend(gone.into_iter().filter(|g| g != p));
+                        touched.push(p.clone());
+                    }
                     // A hardlink is the same inode: the target's content and metadata.
-                    let n = t;
-                    self.nodes.insert(p.clone(), (n, layer));
-                    touched.push(p.clone());
+                    self.nodes.insert(p.clone(), (t, layer));
                 }
             }
         }
@@ -655,6 +677,16 @@ pub fn merge(what: &str, layers: &[LayerIndex]) -> Result<(Tree, Vec<Vec<ChangeL
         all.push(t.apply(&format!("{what}: layer {i}"), i, l)?);
     }
     Ok((t, all))
+}
+
+/// Builds the merged tree only (no change lines): what `ls`, `cat`, `export`, `unpack`
+/// and `diff` need.
+pub fn merge_quiet(what: &str, layers: &[LayerIndex]) -> Result<Tree> {
+    let mut t = Tree::new();
+    for (i, l) in layers.iter().enumerate() {
+        t.apply_quiet(&format!("{what}: layer {i}"), i, l)?;
+    }
+    Ok(t)
 }
 
 /// Streams a layer and hands the bodies of the wanted entries (by ordinal) to `f`.

@@ -93,8 +93,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         known_base(&da[..shared])
     };
     let (ia, ib) = (tree::index_image(&a)?, tree::index_image(&b)?);
-    let (ta, _) = tree::merge(&a.source().describe(), &ia)?;
-    let (tb, _) = tree::merge(&b.source().describe(), &ib)?;
+    let ta = tree::merge_quiet(&a.source().describe(), &ia)?;
+    let tb = tree::merge_quiet(&b.source().describe(), &ib)?;
     let files = compare::diff_trees(&ta, &tb);
     let config = compare::diff_configs(&a.config, &b.config);
     let ha = a.history()?;

@@ -20,8 +20,14 @@ fn lossy(p: &[u8]) -> String {
 /// An opened image, its layer indexes, the merged tree and each layer's change lines.
 type Merged = (Image, Vec<LayerIndex>, Tree, Vec<Vec<ChangeLine>>);
 
-/// Opens an image and merges its layers (all, or up to and including `upto`).
-fn merged(name: &str, platform: Option<&str>, upto: Option<usize>) -> Result<Merged> {
+/// Opens an image and merges its layers (all, or up to and including `upto`); the change
+/// lines are computed only when `changes` asks for them.
+fn merged(
+    name: &str,
+    platform: Option<&str>,
+    upto: Option<usize>,
+    changes: bool,
+) -> Result<Merged> {
     let (_, image) = super::open_image(name, platform)?;
     let mut indexes = tree::index_image(&image)?;
     if let Some(n) = upto {
@@ -34,7 +40,12 @@ fn merged(name: &str, platform: Option<&str>, upto: Option<usize>) -> Result<Mer
         }
         indexes.truncate(n + 1);
     }
-    let (t, lines) = tree::merge(&image.source().describe(), &indexes)?;
+    let what = image.source().describe();
+    let (t, lines) = if changes {
+        tree::merge(&what, &indexes)?
+    } else {
+        (tree::merge_quiet(&what, &indexes)?, Vec::new())
+    };
     Ok((image, indexes, t, lines))
 }
 
@@ -53,7 +64,12 @@ pub struct ChangesArgs {
 
 /// Runs `changes`: per layer, `docker diff`'s `A`/`C`/`D` lines.
 pub fn run_changes(args: ChangesArgs) -> Result<ExitCode> {
-    let (image, _, _, lines) = merged(&args.img.image, args.img.platform.as_deref(), args.layer)?;
+    let (image, _, _, lines) = merged(
+        &args.img.image,
+        args.img.platform.as_deref(),
+        args.layer,
+        true,
+    )?;
     let history = image.history().unwrap_or_default();
     let steps: Vec<String> = history
         .iter()
@@ -153,7 +169,12 @@ fn long_line(path: &str, n: &Node, layer: usize) -> String {
 
 /// Runs `ls`.
 pub fn run_ls(args: LsArgs) -> Result<ExitCode> {
-    let (_, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), args.layer)?;
+    let (_, _, t, _) = merged(
+        &args.img.image,
+        args.img.platform.as_deref(),
+        args.layer,
+        false,
+    )?;
     let want = args.path.as_deref().unwrap_or("/");
     let dir = t.resolve(want.as_bytes())?;
     let mut out = String::new();
@@ -219,7 +240,7 @@ pub struct CatArgs {
 
 /// Runs `cat`.
 pub fn run_cat(args: CatArgs) -> Result<ExitCode> {
-    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None)?;
+    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None, false)?;
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match flatten::cat(&image, &t, &args.path, &mut out) {
@@ -247,7 +268,7 @@ pub struct ExportArgs {
 
 /// Runs `export`: the flattened filesystem as a tar, in `docker export`'s order.
 pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
-    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None)?;
+    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None, false)?;
     let mut out: Box<dyn Write> = match args.output.as_deref() {
         None | Some("-") => {
             if args.output.is_none() && io::IsTerminal::is_terminal(&io::stdout()) {
@@ -286,7 +307,7 @@ pub struct UnpackArgs {
 /// Runs `unpack`: the merged filesystem written to a new directory (see
 /// `strata_core::flatten::unpack` for why nothing can land outside it).
 pub fn run_unpack(args: UnpackArgs) -> Result<ExitCode> {
-    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None)?;
+    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None, false)?;
     flatten::unpack(&image, &t, &args.dir)?;
     Ok(ExitCode::SUCCESS)
 }
