@@ -218,6 +218,29 @@ fn check(case: &Case, limit_mem: bool) -> Result<(), String> {
             case.name
         ));
     }
+    // The merge engine reads the same input: no panic, and a failure is one line. (Some
+    // cases are fine for it: a symlink pointing outside is only listed, never followed.)
+    let fs = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 524288; exec '{}' ls -R '{}'",
+            env!("CARGO_BIN_EXE_strata"),
+            case.location
+        ))
+        .output()
+        .map_err(|e| format!("{}: spawn: {e}", case.name))?;
+    let fs_err = String::from_utf8_lossy(&fs.stderr);
+    let ok_exit = matches!(fs.status.code(), Some(0) | Some(1));
+    if !ok_exit
+        || fs_err.contains("panicked")
+        || (fs.status.code() == Some(1) && fs_err.trim().lines().count() != 1)
+    {
+        return Err(format!(
+            "{}: ls -R: exit {:?}, stderr {fs_err:?}",
+            case.name,
+            fs.status.code()
+        ));
+    }
     Ok(())
 }
 
