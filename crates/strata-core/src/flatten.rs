@@ -242,32 +242,85 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn set_meta(dest: &Path, n: &Node, root: bool) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    if root {
-        std::os::unix::fs::lchown(dest, u32::try_from(n.uid).ok(), u32::try_from(n.gid).ok())
-            .map_err(|e| Error::io(dest, e))?;
-    }
-    if n.kind != Kind::Symlink {
-        std::fs::set_permissions(dest, std::fs::Permissions::from_mode(n.mode))
-            .map_err(|e| Error::io(dest, e))?;
-    }
-    if matches!(n.kind, Kind::File | Kind::Dir) {
-        let t = std::time::UNIX_EPOCH
-            + std::time::Duration::from_secs(u64::try_from(n.mtime).unwrap_or(0));
-        if let Ok(f) = File::options().read(true).open(dest) {
-            let _ = f.set_times(std::fs::FileTimes::new().set_modified(t).set_accessed(t));
-        }
-    }
-    Ok(())
+use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags};
+use std::os::fd::OwnedFd;
+
+/// Creates entries strictly beneath one directory: every parent is opened with `openat2`
+/// and `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`, every entry is made relative to that handle,
+/// so even a directory swapped for a symlink while unpacking cannot redirect a write.
+struct Beneath {
+    root: OwnedFd,
+    shown: PathBuf,
 }
 
-/// Writes the merged filesystem into `root`, which must be absent or empty. Every path comes
-/// from the tree, whose parents are directories this function created itself (the tree
-/// refuses entries under a symlink), so no write can follow a link out of `root`. Device
-/// nodes are made only with the privilege to; otherwise skipped, as rootless umoci does.
+fn split(rel: &[u8]) -> (&[u8], &[u8]) {
+    match rel.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&rel[..i], &rel[i + 1..]),
+        None => (b"", rel),
+    }
+}
+
+impl Beneath {
+    fn err(&self, rel: &[u8], e: rustix::io::Errno) -> Error {
+        Error::io(self.shown.join(bytes_path(rel)), e.into())
+    }
+
+    fn dir(&self, rel: &[u8]) -> Result<OwnedFd> {
+        let path: &[u8] = if rel.is_empty() { b"." } else { rel };
+        rustix::fs::openat2(
+            &self.root,
+            bytes_path(path),
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+            Mode::empty(),
+            ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS,
+        )
+        .map_err(|e| self.err(rel, e))
+    }
+
+    fn parent(&self, rel: &[u8]) -> Result<(OwnedFd, PathBuf)> {
+        let (dir, name) = split(rel);
+        Ok((self.dir(dir)?, bytes_path(name)))
+    }
+
+    /// Owner, mode and times of an entry, never following a symlink.
+    fn meta(&self, rel: &[u8], n: &Node, privileged: bool) -> Result<()> {
+        let (pfd, name) = self.parent(rel)?;
+        if privileged {
+            rustix::fs::chownat(
+                &pfd,
+                &name,
+                u32::try_from(n.uid).ok().map(rustix::fs::Uid::from_raw),
+                u32::try_from(n.gid).ok().map(rustix::fs::Gid::from_raw),
+                AtFlags::SYMLINK_NOFOLLOW,
+            )
+            .map_err(|e| self.err(rel, e))?;
+        }
+        if n.kind != Kind::Symlink {
+            rustix::fs::chmodat(&pfd, &name, Mode::from_raw_mode(n.mode), AtFlags::empty())
+                .map_err(|e| self.err(rel, e))?;
+        }
+        let t = rustix::fs::Timespec {
+            tv_sec: n.mtime,
+            tv_nsec: 0,
+        };
+        let _ = rustix::fs::utimensat(
+            &pfd,
+            &name,
+            &rustix::fs::Timestamps {
+                last_access: t,
+                last_modification: t,
+            },
+            AtFlags::SYMLINK_NOFOLLOW,
+        );
+        Ok(())
+    }
+}
+
+/// Writes the merged filesystem into `root`, which must be absent or empty. Parents come
+/// from the tree (which refuses entries under a symlink) and are opened beneath `root`
+/// without following any symlink, so nothing can land outside it. Device nodes are made
+/// only with the privilege to; otherwise skipped, as rootless umoci does.
 pub fn unpack(image: &Image, t: &Tree, root: &Path) -> Result<()> {
-    use std::os::unix::fs::symlink;
     if root.exists() {
         let mut rd = std::fs::read_dir(root).map_err(|e| Error::io(root, e))?;
         if rd.next().is_some() {
@@ -279,37 +332,57 @@ pub fn unpack(image: &Image, t: &Tree, root: &Path) -> Result<()> {
     } else {
         std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
     }
+    let root_fd = rustix::fs::open(
+        root,
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| Error::io(root, e.into()))?;
+    let b = Beneath {
+        root: root_fd,
+        shown: root.to_path_buf(),
+    };
     let spool = Spool::fill(image, &content_sources(t))?;
     let privileged = is_root();
-    let mut first_path: HashMap<u64, PathBuf> = HashMap::new();
-    let mut dirs: Vec<(PathBuf, &Node)> = Vec::new();
+    let mut first_path: HashMap<u64, &Vec<u8>> = HashMap::new();
+    let mut dirs: Vec<(&Vec<u8>, &Node)> = Vec::new();
     for p in t.walk_order() {
         let Some((n, _)) = t.get(p) else { continue };
-        let dest = root.join(bytes_path(p));
+        let (pfd, name) = b.parent(p)?;
         match n.kind {
             Kind::Dir => {
-                std::fs::create_dir(&dest).map_err(|e| Error::io(&dest, e))?;
-                dirs.push((dest, n));
+                rustix::fs::mkdirat(&pfd, &name, Mode::from_raw_mode(0o700))
+                    .map_err(|e| b.err(p, e))?;
+                dirs.push((p, n));
                 continue;
             }
             Kind::File => {
                 if let Some(first) = first_path.get(&n.inode) {
-                    std::fs::hard_link(first, &dest).map_err(|e| Error::io(&dest, e))?;
+                    let (ofd, oname) = b.parent(first)?;
+                    rustix::fs::linkat(&ofd, &oname, &pfd, &name, AtFlags::empty())
+                        .map_err(|e| b.err(p, e))?;
                     continue;
                 }
-                let mut f = File::options()
-                    .write(true)
-                    .create_new(true)
-                    .open(&dest)
-                    .map_err(|e| Error::io(&dest, e))?;
+                let fd = rustix::fs::openat(
+                    &pfd,
+                    &name,
+                    OFlags::WRONLY
+                        | OFlags::CREATE
+                        | OFlags::EXCL
+                        | OFlags::NOFOLLOW
+                        | OFlags::CLOEXEC,
+                    Mode::from_raw_mode(0o600),
+                )
+                .map_err(|e| b.err(p, e))?;
+                let mut f = File::from(fd);
                 if n.size > 0 {
                     io::copy(&mut spool.reader(n.source)?, &mut f)
-                        .map_err(|e| Error::io(&dest, e))?;
+                        .map_err(|e| Error::io(root.join(bytes_path(p)), e))?;
                 }
-                first_path.insert(n.inode, dest.clone());
+                first_path.insert(n.inode, p);
             }
             Kind::Symlink => {
-                symlink(bytes_path(&n.link), &dest).map_err(|e| Error::io(&dest, e))?;
+                rustix::fs::symlinkat(bytes_path(&n.link), &pfd, &name).map_err(|e| b.err(p, e))?;
             }
             Kind::Char | Kind::Block | Kind::Fifo => {
                 let file_type = match n.kind {
@@ -318,10 +391,10 @@ pub fn unpack(image: &Image, t: &Tree, root: &Path) -> Result<()> {
                     _ => rustix::fs::FileType::Fifo,
                 };
                 let made = rustix::fs::mknodat(
-                    rustix::fs::CWD,
-                    &dest,
+                    &pfd,
+                    &name,
                     file_type,
-                    rustix::fs::Mode::from_raw_mode(n.mode),
+                    Mode::from_raw_mode(n.mode),
                     rustix::fs::makedev(n.dev.0, n.dev.1),
                 );
                 if made.is_err() {
@@ -329,11 +402,11 @@ pub fn unpack(image: &Image, t: &Tree, root: &Path) -> Result<()> {
                 }
             }
         }
-        set_meta(&dest, n, privileged)?;
+        b.meta(p, n, privileged)?;
     }
     // Directories last, deepest first, so adding entries does not disturb their times.
     for (d, n) in dirs.iter().rev() {
-        set_meta(d, n, privileged)?;
+        b.meta(d, n, privileged)?;
     }
     Ok(())
 }
