@@ -345,6 +345,10 @@ impl<R: Read> Read for Tee<R> {
     }
 }
 
+fn file_for_sync(w: &BufWriter<File>) -> Option<File> {
+    w.get_ref().try_clone().ok()
+}
+
 fn local(path: &Path, e: io::Error) -> RegistryError {
     RegistryError::Core(Error::io(path, e))
 }
@@ -424,10 +428,25 @@ fn fetch_one(
             inner: net,
             out: BufWriter::with_capacity(1 << 20, file),
         };
-        let scanned = {
+        // Write back while downloading, so the fsync before the rename has little left to
+        // flush (it was the tail of every pull).
+        let syncer = file_for_sync(&tee.out);
+        let finished = std::sync::atomic::AtomicBool::new(false);
+        let scanned = std::thread::scope(|s| {
+            if let Some(f) = &syncer {
+                let finished = &finished;
+                s.spawn(move || {
+                    while !finished.load(std::sync::atomic::Ordering::Relaxed) {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        let _ = f.sync_data();
+                    }
+                });
+            }
             let reader = (&mut prefix).take(have).chain(&mut tee);
-            layer::scan(&what, reader, &expect)
-        };
+            let r = layer::scan(&what, reader, &expect);
+            finished.store(true, std::sync::atomic::Ordering::Relaxed);
+            r
+        });
         let flushed = tee.out.flush();
         match scanned {
             Ok(s) => {
