@@ -866,7 +866,7 @@ fn strata_matches_docker() {
 
     // Through a real registry: docker pushes, then an empty daemon `docker pull`s and an
     // empty store `strata pull`s the same references.
-    let (checked, bad) = registry_checks(&host, &cases);
+    let (checked, bad) = registry_checks(&host, &cases, store_dir.path());
     total += checked;
     mismatches.extend(bad);
 
@@ -913,7 +913,7 @@ fn fixed_pull_lines(t: &str) -> Vec<String> {
 }
 
 /// Returns how many comparisons ran, and the mismatches.
-fn registry_checks(host: &str, cases: &[Case]) -> (usize, Vec<String>) {
+fn registry_checks(host: &str, cases: &[Case], loaded: &Path) -> (usize, Vec<String>) {
     let mut bad = Vec::new();
     let mut checked = 0;
     if !common::require("docker-registry") {
@@ -1070,6 +1070,57 @@ fn registry_checks(host: &str, cases: &[Case]) -> (usize, Vec<String>) {
             ));
         }
     }
+    // strata push, then docker pull: the daemon gets the same image (same ID), both for an
+    // image strata pulled (gzip layers) and one it loaded from a docker save (plain tar
+    // layers in an OCI manifest).
+    let pulled_root = store.path().to_path_buf();
+    let mut pushes: Vec<(PathBuf, String)> = Vec::new();
+    if let Some(r) = refs.first() {
+        pushes.push((pulled_root, r.clone()));
+    }
+    if let Some(c) = cases.iter().find(|c| c.name == "app") {
+        pushes.push((loaded.to_path_buf(), c.reference.clone()));
+    }
+    for (k, (root, src)) in pushes.iter().enumerate() {
+        checked += 1;
+        let dest = format!("{}/strata-pushed/img{k}:1", reg.host);
+        let st = |args: &[&str]| {
+            let mut a: Vec<String> = vec!["--root".into(), root.display().to_string()];
+            a.extend(args.iter().map(|x| x.to_string()));
+            run(STRATA, &a, host)
+        };
+        let id = text(&st(&["inspect", "--format", "{{.ID}}", src]).stdout)
+            .trim()
+            .to_string();
+        let t = st(&["tag", src, &dest]);
+        let p = st(&["push", &dest]);
+        let d = run(&docker, &["pull".into(), dest.clone()], host);
+        let did = text(
+            &run(
+                &docker,
+                &[
+                    "image".into(),
+                    "inspect".into(),
+                    "--format".into(),
+                    "{{.ID}}".into(),
+                    dest.clone(),
+                ],
+                host,
+            )
+            .stdout,
+        )
+        .trim()
+        .to_string();
+        if !t.status.success() || !p.status.success() || !d.status.success() || did != id {
+            bad.push(format!(
+                "[registry] strata push {dest} then docker pull: push {:?} {:?}; docker pull {:?}; IDs docker {did:?} strata {id:?}",
+                text(&p.stdout),
+                text(&p.stderr),
+                text(&d.stderr)
+            ));
+        }
+    }
+
     eprintln!(
         "registry: {} images pushed by docker, pulled by docker and strata; {checked} comparisons",
         refs.len()
