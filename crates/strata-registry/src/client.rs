@@ -181,6 +181,12 @@ impl Client {
             .max_redirects(5)
             .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
             .user_agent(concat!("strata/", env!("CARGO_PKG_VERSION")))
+            // The system's trust store (as Docker uses), not a bundled copy of web roots.
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                    .build(),
+            )
             .build()
             .into();
         let api_host = if domain == "docker.io" {
