@@ -238,12 +238,9 @@ pub struct CatArgs {
     path: String,
 }
 
-/// Runs `cat`.
-pub fn run_cat(args: CatArgs) -> Result<ExitCode> {
-    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None, false)?;
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    match flatten::cat(&image, &t, &args.path, &mut out) {
+/// Success for output written, also when the reader closed the pipe early (`| head`).
+fn written(r: strata_core::error::Result<()>) -> Result<ExitCode> {
+    match r {
         Err(strata_core::Error::Read { source, .. })
             if source.kind() == io::ErrorKind::BrokenPipe =>
         {
@@ -254,6 +251,14 @@ pub fn run_cat(args: CatArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Runs `cat`.
+pub fn run_cat(args: CatArgs) -> Result<ExitCode> {
+    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None, false)?;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    written(flatten::cat(&image, &t, &args.path, &mut out).map(|_| ()))
 }
 
 /// Options of `export`.
@@ -281,17 +286,7 @@ pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
             File::create(p).with_context(|| format!("creating {p}"))?,
         )),
     };
-    match flatten::export(&image, &t, &mut out) {
-        Err(strata_core::Error::Read { source, .. })
-            if source.kind() == io::ErrorKind::BrokenPipe =>
-        {
-            Ok(ExitCode::SUCCESS)
-        }
-        r => {
-            r?;
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+    written(flatten::export(&image, &t, &mut out))
 }
 
 /// Options of `unpack`.
