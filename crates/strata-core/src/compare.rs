@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::gojson;
-use crate::tree::{Kind, Node, Tree};
+use crate::tree::{Item, Kind, Node, Tree};
 
 /// One file-level difference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub struct FileDiff {
     pub what: Vec<&'static str>,
 }
 
-fn differs(a: &Node, b: &Node) -> Vec<&'static str> {
+fn differs(a: &Node<'_>, b: &Node<'_>) -> Vec<&'static str> {
     let mut w = Vec::new();
     if a.kind != b.kind {
         w.push("type");
@@ -44,7 +44,7 @@ fn differs(a: &Node, b: &Node) -> Vec<&'static str> {
     if a.dev != b.dev {
         w.push("device");
     }
-    if a.xattrs != b.xattrs {
+    if !a.xattrs().eq(b.xattrs()) {
         w.push("xattrs");
     }
     w
@@ -52,8 +52,8 @@ fn differs(a: &Node, b: &Node) -> Vec<&'static str> {
 
 /// Files that differ between two merged trees, in path order. Directories count as changed
 /// only for their own metadata, not for their times.
-pub fn diff_trees(a: &Tree, b: &Tree) -> Vec<FileDiff> {
-    let paths: BTreeSet<&Vec<u8>> = a
+pub fn diff_trees(a: &Tree<'_>, b: &Tree<'_>) -> Vec<FileDiff> {
+    let paths: BTreeSet<&[u8]> = a
         .iter()
         .map(|(p, _)| p)
         .chain(b.iter().map(|(p, _)| p))
@@ -62,22 +62,22 @@ pub fn diff_trees(a: &Tree, b: &Tree) -> Vec<FileDiff> {
     for p in paths {
         let shown = format!("/{}", String::from_utf8_lossy(p));
         match (a.get(p), b.get(p)) {
-            (Some((x, _)), None) => out.push(FileDiff {
+            (Some(Item { node: x, .. }), None) => out.push(FileDiff {
                 op: 'D',
                 path: shown,
                 size1: x.size,
                 size2: 0,
                 what: Vec::new(),
             }),
-            (None, Some((y, _))) => out.push(FileDiff {
+            (None, Some(Item { node: y, .. })) => out.push(FileDiff {
                 op: 'A',
                 path: shown,
                 size1: 0,
                 size2: y.size,
                 what: Vec::new(),
             }),
-            (Some((x, _)), Some((y, _))) => {
-                let w = differs(x, y);
+            (Some(Item { node: x, .. }), Some(Item { node: y, .. })) => {
+                let w = differs(&x, &y);
                 if !w.is_empty() {
                     out.push(FileDiff {
                         op: 'C',

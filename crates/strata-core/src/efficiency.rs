@@ -110,27 +110,32 @@ pub fn analyze(layers: &[LayerIndex]) -> Efficiency {
         // The layer's own tree: (path, whiteout?) → (size, dir entry?), with implied parents.
         let mut own: Own<'_> = BTreeMap::new();
         let mut size = 0u64;
-        for c in &l.changes {
+        for c in l.changes() {
             match c {
                 Change::Put(p, n) => {
                     add_parents(&mut own, p);
                     let s = if n.kind == Kind::File { n.size } else { 0 };
                     size += s;
-                    own.insert((p.as_slice(), false), (s, n.kind == Kind::Dir));
+                    own.insert((p, false), (s, n.kind == Kind::Dir));
+                }
+                // dive adds missing parents itself, as directories of size 0.
+                Change::Implied(p, _) => {
+                    add_parents(&mut own, p);
+                    own.entry((p, false)).or_insert((0, false));
                 }
                 Change::Link(p, _, _) => {
                     add_parents(&mut own, p);
-                    own.insert((p.as_slice(), false), (0, false));
+                    own.insert((p, false), (0, false));
                 }
                 Change::Whiteout(p) => {
                     add_parents(&mut own, p);
                     // Kept apart from a same-named entry: dive's node is named `.wh.NAME`.
-                    own.insert((p.as_slice(), true), (0, false));
+                    own.insert((p, true), (0, false));
                 }
                 Change::Opaque(d) => {
                     if !d.is_empty() {
                         add_parents(&mut own, d);
-                        own.entry((d.as_slice(), false)).or_insert((0, false));
+                        own.entry((d, false)).or_insert((0, false));
                     }
                 }
             }
@@ -216,27 +221,31 @@ pub fn analyze(layers: &[LayerIndex]) -> Efficiency {
 mod tests {
     use super::*;
     use crate::digest::Digest;
+    use crate::layer::{Meta, Op};
 
-    use crate::tree::test_node as n;
-
-    fn layer(c: Vec<Change>) -> LayerIndex {
-        LayerIndex {
-            changes: c,
-            diff_id: Digest::sha256_of(b""),
+    fn layer(c: &[(&str, Op, Kind, u64)]) -> LayerIndex {
+        let mut ix = LayerIndex::new(Digest::sha256_of(b""));
+        for (i, (p, op, k, size)) in c.iter().enumerate() {
+            let m = Meta {
+                size: *size,
+                ..Meta::default()
+            };
+            ix.push(*op, p.as_bytes(), b"", *k, &m, None, i as u64)
+                .unwrap();
         }
+        ix
     }
 
     #[test]
     fn overwrite_and_deleted_directory_are_waste() {
-        let put = |p: &str, k: Kind, s: u64| Change::Put(p.as_bytes().to_vec(), n(k, s));
-        let l0 = layer(vec![
-            put("big", Kind::File, 1000),
-            put("d", Kind::Dir, 0),
-            put("d/a", Kind::File, 300),
-            put("d/b", Kind::File, 200),
+        let l0 = layer(&[
+            ("big", Op::Put, Kind::File, 1000),
+            ("d", Op::Put, Kind::Dir, 0),
+            ("d/a", Op::Put, Kind::File, 300),
+            ("d/b", Op::Put, Kind::File, 200),
         ]);
-        let l1 = layer(vec![put("big", Kind::File, 10)]);
-        let l2 = layer(vec![Change::Whiteout(b"d".to_vec())]);
+        let l1 = layer(&[("big", Op::Put, Kind::File, 10)]);
+        let l2 = layer(&[("d", Op::Whiteout, Kind::File, 0)]);
         let e = analyze(&[l0, l1, l2]);
         // big: 1000 + 10 (min 10); d: whiteout sized 500 in layer 2, and d is no leaf in
         // layer 0 (it has children), so d counts once.

@@ -70,12 +70,7 @@ impl FactsCache {
             diff_id: Digest::parse(it.next()?).ok()?,
             uncompressed_size: it.next()?.parse().ok()?,
             docker_size: it.next()?.parse().ok()?,
-            compression: match it.next()? {
-                "none" => Compression::None,
-                "gzip" => Compression::Gzip,
-                "zstd" => Compression::Zstd,
-                _ => return None,
-            },
+            compression: Compression::from_name(it.next()?)?,
             entries: it.next()?.parse().ok()?,
         };
         (it.next() == Some("end")).then_some(stats)

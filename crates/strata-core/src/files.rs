@@ -4,15 +4,13 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write as _};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
-/// Most bytes a whole-archive decompression may produce (a bomb guard).
-pub const MAX_ARCHIVE_EXPANSION: u64 = 1 << 40;
 
 /// A readable member: a reader plus its size.
 pub struct Member {
@@ -161,8 +159,6 @@ pub struct TarFiles {
     entries: HashMap<String, Entry>,
     label: String,
     identity: Option<String>,
-    // Keeps a decompressed copy alive for as long as the index is used.
-    _temp: Option<tempfile::NamedTempFile>,
 }
 
 impl TarFiles {
@@ -180,40 +176,17 @@ impl TarFiles {
                 path.display()
             )));
         }
-        let mut magic = [0u8; 4];
+        let mut magic = [0u8; 8];
         let n = read_full(&mut f, &mut magic).map_err(|e| Error::io(path, e))?;
         f.seek(SeekFrom::Start(0)).map_err(|e| Error::io(path, e))?;
         if n == 0 {
             return Err(Error::malformed(path.display().to_string(), "empty file"));
         }
         let compression = crate::layer::Compression::sniff(&magic[..n]);
-        let (file, temp) = if compression == crate::layer::Compression::None {
-            (f, None)
+        let file = if compression == crate::layer::Compression::None {
+            f
         } else {
-            let mut tmp =
-                tempfile::NamedTempFile::new().map_err(|e| Error::io(std::env::temp_dir(), e))?;
-            let mut dec = compression
-                .decoder(Box::new(io::BufReader::with_capacity(1 << 18, f)))
-                .map_err(|e| Error::Read {
-                    what: path.display().to_string(),
-                    source: e,
-                })?;
-            let copied = io::copy(
-                &mut (&mut dec).take(MAX_ARCHIVE_EXPANSION + 1),
-                tmp.as_file_mut(),
-            )
-            .map_err(|e| Error::Read {
-                what: format!("{}: decompressing", path.display()),
-                source: e,
-            })?;
-            if copied > MAX_ARCHIVE_EXPANSION {
-                return Err(Error::LimitExceeded {
-                    what: format!("{}: decompressed archive", path.display()),
-                    limit: format!("{MAX_ARCHIVE_EXPANSION} bytes"),
-                });
-            }
-            let reopened = tmp.reopen().map_err(|e| Error::io(tmp.path(), e))?;
-            (reopened, Some(tmp))
+            decompressed_archive(path, &meta, f, compression)?
         };
         let entries = index_tar(&file, &label)?;
         Ok(TarFiles {
@@ -221,7 +194,6 @@ impl TarFiles {
             entries,
             label,
             identity,
-            _temp: temp,
         })
     }
 
@@ -297,6 +269,153 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// Decompressed copies of compressed archives are kept this many at a time.
+const KEEP_ARCHIVES: usize = 8;
+
+/// Copies what is read to a writer as well.
+struct Tee<R, W> {
+    inner: R,
+    out: W,
+}
+
+impl<R: Read, W: io::Write> Read for Tee<R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out.write_all(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+/// A compressed archive (`docker save | gzip`, `.tar.xz`, …) decompressed once: into the
+/// user's cache, keyed by the compressed file's identity, so later commands read the plain
+/// tar directly. The copy is written as an unnamed file and linked into place only when
+/// complete, so a killed run leaves nothing behind (neither there nor in TMPDIR). The
+/// decompression is bounded as a layer is: by the layer ceiling, and by what the tar holds
+/// (a stream that goes on after the end-of-archive blocks is a bomb).
+fn decompressed_archive(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    f: File,
+    compression: crate::layer::Compression,
+) -> Result<File> {
+    let label = path.display().to_string();
+    let cache = crate::facts_cache::FactsCache::from_env().sibling("archives");
+    let key = path
+        .canonicalize()
+        .ok()
+        .map(|abs| crate::digest::Digest::sha256_of(file_identity(&abs, meta).as_bytes()));
+    if let (Some(dir), Some(key)) = (&cache, &key) {
+        if let Some(hit) = cached_archive(dir, key.hex()) {
+            return Ok(hit);
+        }
+    }
+    let dir = cache
+        .as_ref()
+        .filter(|d| std::fs::create_dir_all(d).is_ok())
+        .cloned()
+        .unwrap_or_else(std::env::temp_dir);
+    let mut out = tempfile::tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
+    let max = crate::layer::max_layer_bytes();
+    let dec = compression
+        .decoder(Box::new(io::BufReader::with_capacity(1 << 18, f)))
+        .map_err(|e| crate::layer::read_err(&label, e))?;
+    let mut tee = Tee {
+        inner: dec.take(max + 1),
+        out: io::BufWriter::with_capacity(1 << 20, &mut out),
+    };
+    {
+        // Walk the headers as the bytes stream past (bodies are skipped by reading them).
+        let mut archive = tar::Archive::new(&mut tee);
+        let bad = |e: io::Error| crate::layer::read_err(&format!("{label}: invalid tar archive"), e);
+        for entry in archive.entries().map_err(bad)? {
+            entry.map_err(bad)?;
+        }
+    }
+    let after = io::copy(
+        &mut (&mut tee).take(crate::layer::MAX_TRAILING_BYTES + 1),
+        &mut io::sink(),
+    )
+    .map_err(|e| crate::layer::read_err(&label, e))?;
+    if after > crate::layer::MAX_TRAILING_BYTES {
+        return Err(Error::malformed(
+            &label,
+            "decompression bomb: data goes on after the end of the tar archive",
+        ));
+    }
+    if tee.inner.limit() == 0 {
+        return Err(Error::LimitExceeded {
+            what: format!("{label}: decompressed archive"),
+            limit: format!(
+                "{max} bytes (raise it with --max-layer-size or STRATA_MAX_LAYER_SIZE)"
+            ),
+        });
+    }
+    tee.out
+        .flush()
+        .map_err(|e| Error::io(&dir, e))?;
+    drop(tee);
+    let len = out.metadata().map_err(|e| Error::io(&dir, e))?.len();
+    if let (Some(cdir), Some(key)) = (&cache, &key) {
+        keep_archive(&out, cdir, key.hex(), len);
+    }
+    out.seek(SeekFrom::Start(0)).map_err(|e| Error::io(&dir, e))?;
+    Ok(out)
+}
+
+fn archive_name(key: &str, len: u64) -> String {
+    format!("{key}-{len}.tar")
+}
+
+/// A complete decompressed copy for this key, if the cache holds one (its length is in
+/// its name, so a copy cut short by a crash is a miss).
+fn cached_archive(dir: &Path, key: &str) -> Option<File> {
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let name = e.file_name().into_string().ok()?;
+        let Some(rest) = name.strip_prefix(key).and_then(|r| r.strip_prefix('-')) else {
+            continue;
+        };
+        let len: u64 = rest.strip_suffix(".tar")?.parse().ok()?;
+        let f = File::open(e.path()).ok()?;
+        if f.metadata().ok()?.len() != len {
+            let _ = std::fs::remove_file(e.path());
+            return None;
+        }
+        // Mark it as recently used, for the eviction below.
+        let _ = f.set_modified(std::time::SystemTime::now());
+        return Some(f);
+    }
+    None
+}
+
+/// Links the unnamed, complete copy into the cache (best effort) and evicts the oldest.
+fn keep_archive(f: &File, dir: &Path, key: &str, len: u64) {
+    use std::os::fd::AsRawFd;
+    let proc = PathBuf::from(format!("/proc/self/fd/{}", f.as_raw_fd()));
+    let linked = rustix::fs::linkat(
+        rustix::fs::CWD,
+        &proc,
+        rustix::fs::CWD,
+        dir.join(archive_name(key, len)),
+        rustix::fs::AtFlags::SYMLINK_FOLLOW,
+    );
+    if linked.is_err() {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut all: Vec<(std::time::SystemTime, PathBuf)> = rd
+        .flatten()
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    if all.len() > KEEP_ARCHIVES {
+        all.sort();
+        for (_, p) in &all[..all.len() - KEEP_ARCHIVES] {
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }
 
 fn index_tar(file: &File, label: &str) -> Result<HashMap<String, Entry>> {

@@ -1,21 +1,24 @@
-//! The merged filesystem written out: as a tar in `docker export`'s order, into a directory
-//! (`unpack`), or one file's bytes (`cat`). File bodies are pulled out of the layers once,
-//! in parallel, into temporary spool files (never held in memory), then written in the order
-//! the output needs.
+//! The merged filesystem written out: as a tar in `docker export`'s form, into a directory
+//! (`unpack`), or one file's bytes (`cat`). File bodies come out of a verifying pass of the
+//! layer interpreter into temporary spool files (never held in memory); each body is checked
+//! against the digest the index recorded for it, and the layer's digest and diff ID are checked
+//! before anything is written, so nothing unverified leaves.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use sha2::Digest as _;
+
 use crate::error::{Error, Result};
 use crate::image::Image;
-use crate::tree::{self, Kind, Node, Tree};
+use crate::layer::{Entry, Op, Visitor};
+use crate::tree::{Kind, Node, Tree};
 
-/// Where each wanted entry's bytes are: (layer, ordinal) → (offset, length) in that layer's
-/// spool file.
-type LayerSpool = (Option<File>, Vec<((usize, u64), (u64, u64))>);
+/// The bodies wanted: (layer, ordinal) → the SHA-256 the index recorded.
+pub type Wanted = HashMap<(usize, u64), [u8; 32]>;
 
 /// File bodies of an image, spooled to temporary files.
 pub struct Spool {
@@ -29,57 +32,99 @@ fn missing(src: (usize, u64)) -> Error {
     }
 }
 
+/// Spools the wanted bodies of one layer while the interpreter reads it.
+struct SpoolVisitor<'w> {
+    what: String,
+    layer: usize,
+    wanted: &'w Wanted,
+    out: io::BufWriter<File>,
+    pos: u64,
+    got: Vec<((usize, u64), (u64, u64))>,
+    cur: Option<(u64, [u8; 32], sha2::Sha256, u64, Vec<u8>)>,
+}
+
+impl Visitor for SpoolVisitor<'_> {
+    fn entry(&mut self, e: &Entry<'_>) -> Result<bool> {
+        if e.op != Op::Put || e.kind != crate::layer::Kind::File {
+            return Ok(false);
+        }
+        match self.wanted.get(&(self.layer, e.ordinal)) {
+            Some(d) => {
+                self.cur = Some((e.ordinal, *d, sha2::Sha256::new(), self.pos, e.path.to_vec()));
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn body(&mut self, chunk: &[u8]) -> Result<()> {
+        if let Some((_, _, h, _, _)) = self.cur.as_mut() {
+            h.update(chunk);
+            self.out.write_all(chunk).map_err(|e| Error::Read {
+                what: "writing the spool".into(),
+                source: e,
+            })?;
+            self.pos += chunk.len() as u64;
+        }
+        Ok(())
+    }
+
+    fn body_end(&mut self) -> Result<()> {
+        if let Some((ordinal, want, h, start, path)) = self.cur.take() {
+            let got: [u8; 32] = h.finalize().into();
+            if got != want {
+                return Err(Error::DigestMismatch {
+                    what: format!("{}: /{}", self.what, String::from_utf8_lossy(&path)),
+                    expected: format!("sha256:{}", hex::encode(want)),
+                    actual: format!("sha256:{}", hex::encode(got)),
+                });
+            }
+            self.got
+                .push(((self.layer, ordinal), (start, self.pos - start)));
+        }
+        Ok(())
+    }
+}
+
 impl Spool {
-    /// Reads every layer holding a wanted body (in parallel) and spools those bodies.
-    pub fn fill(image: &Image, wanted: &HashSet<(usize, u64)>) -> Result<Spool> {
+    /// Reads every layer holding a wanted body through the layer interpreter (a bounded
+    /// number at a time), verifying each body and each layer, and spools those bodies.
+    pub fn fill(image: &Image, wanted: &Wanted) -> Result<Spool> {
         let n = image.layers.len();
-        let results: Vec<Result<LayerSpool>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..n)
-                .map(|i| {
-                    s.spawn(move || -> Result<LayerSpool> {
-                        if !wanted.iter().any(|(l, _)| *l == i) {
-                            return Ok((None, Vec::new()));
-                        }
-                        let l = &image.layers[i];
-                        let what = format!("{}: layer {}", image.source().describe(), l.diff_id);
-                        let m = image.source().open(&l.blob.locator)?;
-                        let tmp = std::env::temp_dir();
-                        let mut f = tempfile::tempfile().map_err(|e| Error::io(&tmp, e))?;
-                        let mut pos = 0u64;
-                        let mut got = Vec::new();
-                        tree::for_each_body(
-                            &what,
-                            m.reader,
-                            &|o| wanted.contains(&(i, o)),
-                            &mut |o, r| {
-                                let k = io::copy(r, &mut f).map_err(|e| Error::Read {
-                                    what: what.clone(),
-                                    source: e,
-                                })?;
-                                got.push(((i, o), (pos, k)));
-                                pos += k;
-                                Ok(())
-                            },
-                        )?;
-                        Ok((Some(f), got))
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(Error::InvalidInput("a spool thread panicked".into()))
-                    })
-                })
-                .collect()
-        });
-        let mut files = Vec::with_capacity(n);
+        let layers: Vec<usize> = (0..n)
+            .filter(|i| wanted.keys().any(|(l, _)| l == i))
+            .collect();
+        let filled = crate::pool::run(layers.len(), crate::pool::layer_threads(), |k| {
+            let i = layers[k];
+            let tmp = std::env::temp_dir();
+            let f = tempfile::tempfile().map_err(|e| Error::io(&tmp, e))?;
+            let mut v = SpoolVisitor {
+                what: format!(
+                    "{}: layer {}",
+                    image.source().describe(),
+                    image.layers[i].diff_id
+                ),
+                layer: i,
+                wanted,
+                out: io::BufWriter::with_capacity(1 << 20, f),
+                pos: 0,
+                got: Vec::new(),
+                cur: None,
+            };
+            image.read_layer(i, &mut [&mut v])?;
+            let f = v.out.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
+            Ok((i, f, v.got))
+        })?;
+        let mut files: Vec<Option<File>> = (0..n).map(|_| None).collect();
         let mut at = HashMap::new();
-        for r in results {
-            let (f, got) = r?;
-            files.push(f);
+        for (i, f, got) in filled {
+            files[i] = Some(f);
             at.extend(got);
+        }
+        for src in wanted.keys() {
+            if !at.contains_key(src) {
+                return Err(missing(*src));
+            }
         }
         Ok(Spool { files, at })
     }
@@ -95,6 +140,13 @@ impl Spool {
             off,
             left: len,
         })
+    }
+
+    /// A small spooled body, whole (for /etc/passwd and /etc/group).
+    fn read_small(&self, src: (usize, u64), cap: u64) -> Option<Vec<u8>> {
+        let mut v = Vec::new();
+        self.reader(src).ok()?.take(cap).read_to_end(&mut v).ok()?;
+        Some(v)
     }
 }
 
@@ -123,12 +175,22 @@ impl Read for SpoolReader<'_> {
     }
 }
 
-/// The bodies a tree's regular files need.
-pub fn content_sources(t: &Tree) -> HashSet<(usize, u64)> {
-    t.iter()
-        .filter(|(_, (n, _))| n.kind == Kind::File && n.size > 0)
-        .map(|(_, (n, _))| n.source)
-        .collect()
+/// The bodies a tree's regular files need, with the digests their indexes recorded.
+pub fn content_sources(t: &Tree<'_>) -> Result<Wanted> {
+    let mut w = Wanted::new();
+    for (p, it) in t.iter() {
+        if it.node.kind != Kind::File || it.node.size == 0 {
+            continue;
+        }
+        let Some(d) = it.node.digest else {
+            return Err(Error::malformed(
+                format!("/{}", String::from_utf8_lossy(p)),
+                "no content digest in the layer index",
+            ));
+        };
+        w.insert(it.source(), *d);
+    }
+    Ok(w)
 }
 
 fn bytes_path(p: &[u8]) -> PathBuf {
@@ -144,93 +206,181 @@ fn write_err(e: io::Error) -> Error {
 }
 
 /// Writes a regular file's bytes (after resolving `path` inside the image) to `out`.
-pub fn cat(image: &Image, t: &Tree, path: &str, out: &mut dyn Write) -> Result<u64> {
+pub fn cat(image: &Image, t: &Tree<'_>, path: &str, out: &mut dyn Write) -> Result<u64> {
     let p = t.resolve(path.as_bytes())?;
-    let (n, _) = t.get(&p).ok_or_else(|| Error::NotFound {
+    let it = t.get(&p).ok_or_else(|| Error::NotFound {
         what: format!("{path} in {}", image.source().describe()),
     })?;
-    if n.kind != Kind::File {
+    if it.node.kind != Kind::File {
         return Err(Error::InvalidInput(format!(
             "{path}: not a regular file (type {})",
-            n.kind.letter()
+            it.node.kind.letter()
         )));
     }
-    if n.size == 0 {
+    if it.node.size == 0 {
         return Ok(0);
     }
-    let mut wanted = HashSet::new();
-    wanted.insert(n.source);
+    let Some(d) = it.node.digest else {
+        return Err(Error::malformed(path, "no content digest in the layer index"));
+    };
+    let mut wanted = Wanted::new();
+    wanted.insert(it.source(), *d);
     let spool = Spool::fill(image, &wanted)?;
-    io::copy(&mut spool.reader(n.source)?, out).map_err(write_err)
+    io::copy(&mut spool.reader(it.source())?, out).map_err(write_err)
 }
 
-/// Writes the merged filesystem as a tar: entries in `filepath.Walk` order (docker export's),
-/// directories with a trailing `/`, a hardlinked file's data on its first path.
-pub fn export(image: &Image, t: &Tree, out: &mut dyn Write) -> Result<()> {
-    let spool = Spool::fill(image, &content_sources(t))?;
+/// Names for ids, as Go's `os/user` finds them in the image's own `/etc/passwd` and
+/// `/etc/group` (docker export runs chrooted into the container's filesystem).
+struct Names {
+    users: HashMap<u32, String>,
+    groups: HashMap<u32, String>,
+}
+
+fn parse_ids(text: &[u8]) -> HashMap<u32, String> {
+    let mut m = HashMap::new();
+    for line in text.split(|&b| b == b'\n') {
+        if line.is_empty() || line.starts_with(b"#") {
+            continue;
+        }
+        let f: Vec<&[u8]> = line.split(|&b| b == b':').collect();
+        if f.len() < 3 {
+            continue;
+        }
+        let Some(id) = std::str::from_utf8(f[2])
+            .ok()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // The first line for an id wins, as getpwuid does.
+        m.entry(id)
+            .or_insert_with(|| String::from_utf8_lossy(f[0]).into_owned());
+    }
+    m
+}
+
+impl Names {
+    fn of(t: &Tree<'_>, spool: &Spool) -> Names {
+        let read = |path: &[u8]| -> HashMap<u32, String> {
+            let Ok(p) = t.resolve(path) else {
+                return HashMap::new();
+            };
+            match t.get(&p) {
+                Some(it) if it.node.kind == Kind::File && it.node.size > 0 => spool
+                    .read_small(it.source(), 16 << 20)
+                    .map(|b| parse_ids(&b))
+                    .unwrap_or_default(),
+                _ => HashMap::new(),
+            }
+        };
+        Names {
+            users: read(b"etc/passwd"),
+            groups: read(b"etc/group"),
+        }
+    }
+}
+
+/// The mode field docker export writes: permission bits plus the file type bits.
+pub fn tar_mode(n: &Node<'_>) -> u32 {
+    let perm = if n.kind == Kind::Symlink {
+        0o777
+    } else {
+        n.mode & 0o7777
+    };
+    perm | n.kind.type_bits()
+}
+
+/// Writes the merged filesystem as `docker export` does: entries in `filepath.Walk` order,
+/// directories with a trailing `/`, the file type in the mode field, owner names from the
+/// image's own passwd and group files, only the `security.capability` xattr, and a file
+/// that shares an inode with an earlier one as a hardlink to it.
+pub fn export(image: &Image, t: &Tree<'_>, out: &mut dyn Write) -> Result<()> {
+    let spool = Spool::fill(image, &content_sources(t)?)?;
+    let names = Names::of(t, &spool);
     let mut b = tar::Builder::new(out);
-    let mut first_path: HashMap<u64, Vec<u8>> = HashMap::new();
+    let mut first_path: HashMap<u64, &[u8]> = HashMap::new();
     for p in t.walk_order() {
-        let Some((n, _)) = t.get(p) else { continue };
-        let mut h = tar::Header::new_gnu();
-        h.set_mode(n.mode);
-        h.set_uid(n.uid);
-        h.set_gid(n.gid);
+        let Some(it) = t.get(p) else { continue };
+        let n = &it.node;
+        let mut h = tar::Header::new_ustar();
+        h.set_mode(tar_mode(n));
+        h.set_uid(n.uid as u64);
+        h.set_gid(n.gid as u64);
         h.set_mtime(u64::try_from(n.mtime).unwrap_or(0));
         h.set_size(0);
-        let mut name = p.clone();
-        if !n.xattrs.is_empty() {
-            let recs: Vec<(String, &[u8])> = n
-                .xattrs
-                .iter()
-                .map(|(k, v)| (format!("SCHILY.xattr.{k}"), v.as_slice()))
-                .collect();
-            b.append_pax_extensions(recs.iter().map(|(k, v)| (k.as_str(), *v)))
+        if let Some(u) = names.users.get(&n.uid) {
+            let _ = h.set_username(u);
+        }
+        if let Some(g) = names.groups.get(&n.gid) {
+            let _ = h.set_groupname(g);
+        }
+        let mut name = p.to_vec();
+        let mut pax: Vec<(String, Vec<u8>)> = Vec::new();
+        if n.kind == Kind::Dir {
+            name.push(b'/');
+        }
+        if let Some((_, v)) = n.xattrs().find(|(k, _)| *k == "security.capability") {
+            pax.push(("SCHILY.xattr.security.capability".into(), v.to_vec()));
+        }
+        let mut link: Option<&[u8]> = None;
+        let mut body: Option<SpoolReader<'_>> = None;
+        let shared = n.kind != Kind::Dir && first_path.contains_key(&it.inode);
+        if shared {
+            h.set_entry_type(tar::EntryType::Link);
+            link = first_path.get(&it.inode).copied();
+        } else {
+            if n.kind != Kind::Dir {
+                first_path.insert(it.inode, p);
+            }
+            match n.kind {
+                Kind::Dir => h.set_entry_type(tar::EntryType::Directory),
+                Kind::File => {
+                    h.set_entry_type(tar::EntryType::Regular);
+                    h.set_size(n.size);
+                    if n.size > 0 {
+                        body = Some(spool.reader(it.source())?);
+                    }
+                }
+                Kind::Symlink => {
+                    h.set_entry_type(tar::EntryType::Symlink);
+                    link = Some(n.link);
+                }
+                Kind::Char | Kind::Block | Kind::Fifo => {
+                    h.set_entry_type(match n.kind {
+                        Kind::Char => tar::EntryType::Char,
+                        Kind::Block => tar::EntryType::Block,
+                        _ => tar::EntryType::Fifo,
+                    });
+                    h.set_device_major(n.dev.0).map_err(write_err)?;
+                    h.set_device_minor(n.dev.1).map_err(write_err)?;
+                }
+            }
+        }
+        // Names that do not fit the ustar fields go in PAX records, as Go's writer does.
+        if h.set_path(bytes_path(&name)).is_err() {
+            pax.push(("path".into(), name.clone()));
+            let cut = &name[..name.len().min(100)];
+            h.as_old_mut().name = [0; 100];
+            h.as_old_mut().name[..cut.len()].copy_from_slice(cut);
+        }
+        if let Some(l) = link {
+            if l.len() > 100 || h.set_link_name(bytes_path(l)).is_err() {
+                pax.push(("linkpath".into(), l.to_vec()));
+                let cut = &l[..l.len().min(100)];
+                h.as_old_mut().linkname = [0; 100];
+                h.as_old_mut().linkname[..cut.len()].copy_from_slice(cut);
+            }
+        }
+        if !pax.is_empty() {
+            b.append_pax_extensions(pax.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
                 .map_err(write_err)?;
         }
-        match n.kind {
-            Kind::Dir => {
-                name.push(b'/');
-                h.set_entry_type(tar::EntryType::Directory);
-                b.append_data(&mut h, bytes_path(&name), io::empty())
-                    .map_err(write_err)?;
-            }
-            Kind::File => {
-                if let Some(first) = first_path.get(&n.inode) {
-                    h.set_entry_type(tar::EntryType::Link);
-                    b.append_link(&mut h, bytes_path(&name), bytes_path(first))
-                        .map_err(write_err)?;
-                    continue;
-                }
-                first_path.insert(n.inode, name.clone());
-                h.set_entry_type(tar::EntryType::Regular);
-                h.set_size(n.size);
-                if n.size == 0 {
-                    b.append_data(&mut h, bytes_path(&name), io::empty())
-                        .map_err(write_err)?;
-                } else {
-                    let r = spool.reader(n.source)?;
-                    b.append_data(&mut h, bytes_path(&name), r)
-                        .map_err(write_err)?;
-                }
-            }
-            Kind::Symlink => {
-                h.set_entry_type(tar::EntryType::Symlink);
-                b.append_link(&mut h, bytes_path(&name), bytes_path(&n.link))
-                    .map_err(write_err)?;
-            }
-            Kind::Char | Kind::Block | Kind::Fifo => {
-                h.set_entry_type(match n.kind {
-                    Kind::Char => tar::EntryType::Char,
-                    Kind::Block => tar::EntryType::Block,
-                    _ => tar::EntryType::Fifo,
-                });
-                h.set_device_major(n.dev.0).map_err(write_err)?;
-                h.set_device_minor(n.dev.1).map_err(write_err)?;
-                b.append_data(&mut h, bytes_path(&name), io::empty())
-                    .map_err(write_err)?;
-            }
+        h.set_cksum();
+        match body {
+            Some(r) => b.append(&h, r),
+            None => b.append(&h, io::empty()),
         }
+        .map_err(write_err)?;
     }
     let out = b.into_inner().map_err(write_err)?;
     out.flush().map_err(write_err)
@@ -260,6 +410,9 @@ fn split(rel: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
+/// xattrs umoci does not restore: host-specific, and refused by most kernels anyway.
+const SKIPPED_XATTRS: &[&str] = &["security.selinux", "system.nfs4_acl"];
+
 impl Beneath {
     fn err(&self, rel: &[u8], e: rustix::io::Errno) -> Error {
         Error::io(self.shown.join(bytes_path(rel)), e.into())
@@ -282,15 +435,16 @@ impl Beneath {
         Ok((self.dir(dir)?, bytes_path(name)))
     }
 
-    /// Owner, mode and times of an entry, never following a symlink.
-    fn meta(&self, rel: &[u8], n: &Node, privileged: bool) -> Result<()> {
+    /// Owner, mode, xattrs and times of an entry, never following a symlink. Owner first:
+    /// chown clears `security.capability`.
+    fn meta(&self, rel: &[u8], n: &Node<'_>, privileged: bool) -> Result<()> {
         let (pfd, name) = self.parent(rel)?;
         if privileged {
             rustix::fs::chownat(
                 &pfd,
                 &name,
-                u32::try_from(n.uid).ok().map(rustix::fs::Uid::from_raw),
-                u32::try_from(n.gid).ok().map(rustix::fs::Gid::from_raw),
+                Some(rustix::fs::Uid::from_raw(n.uid)),
+                Some(rustix::fs::Gid::from_raw(n.gid)),
                 AtFlags::SYMLINK_NOFOLLOW,
             )
             .map_err(|e| self.err(rel, e))?;
@@ -298,6 +452,33 @@ impl Beneath {
         if n.kind != Kind::Symlink {
             rustix::fs::chmodat(&pfd, &name, Mode::from_raw_mode(n.mode), AtFlags::empty())
                 .map_err(|e| self.err(rel, e))?;
+        }
+        if matches!(n.kind, Kind::File | Kind::Dir) && n.xattrs().next().is_some() {
+            let fd = rustix::fs::openat(
+                &pfd,
+                &name,
+                OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+                Mode::empty(),
+            )
+            .map_err(|e| self.err(rel, e))?;
+            for (k, v) in n.xattrs() {
+                if SKIPPED_XATTRS.contains(&k) {
+                    continue;
+                }
+                match rustix::fs::fsetxattr(&fd, k, v, rustix::fs::XattrFlags::empty()) {
+                    Ok(()) => {}
+                    // Without the privilege (or on a filesystem without xattrs), umoci goes
+                    // on too.
+                    Err(e)
+                        if !privileged
+                            || e == rustix::io::Errno::NOTSUP
+                            || e == rustix::io::Errno::PERM =>
+                    {
+                        let _ = e;
+                    }
+                    Err(e) => return Err(self.err(rel, e)),
+                }
+            }
         }
         let t = rustix::fs::Timespec {
             tv_sec: n.mtime,
@@ -316,11 +497,11 @@ impl Beneath {
     }
 }
 
-/// Writes the merged filesystem into `root`, which must be absent or empty. Parents come
-/// from the tree (which refuses entries under a symlink) and are opened beneath `root`
-/// without following any symlink, so nothing can land outside it. Device nodes are made
-/// only with the privilege to; otherwise skipped, as rootless umoci does.
-pub fn unpack(image: &Image, t: &Tree, root: &Path) -> Result<()> {
+/// Writes the merged filesystem into `root`, which must be absent or empty. Parents are
+/// opened beneath `root` without following any symlink, so nothing can land outside it.
+/// Device nodes are made only with the privilege to; otherwise skipped, as rootless umoci
+/// does. xattrs are restored (after the owner, as umoci does).
+pub fn unpack(image: &Image, t: &Tree<'_>, root: &Path) -> Result<()> {
     if root.exists() {
         let mut rd = std::fs::read_dir(root).map_err(|e| Error::io(root, e))?;
         if rd.next().is_some() {
@@ -329,7 +510,10 @@ pub fn unpack(image: &Image, t: &Tree, root: &Path) -> Result<()> {
                 root.display()
             )));
         }
-    } else {
+    }
+    // Every body is read and verified before the first write.
+    let spool = Spool::fill(image, &content_sources(t)?)?;
+    if !root.exists() {
         std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
     }
     let root_fd = rustix::fs::open(
@@ -342,13 +526,21 @@ pub fn unpack(image: &Image, t: &Tree, root: &Path) -> Result<()> {
         root: root_fd,
         shown: root.to_path_buf(),
     };
-    let spool = Spool::fill(image, &content_sources(t))?;
     let privileged = is_root();
-    let mut first_path: HashMap<u64, &Vec<u8>> = HashMap::new();
-    let mut dirs: Vec<(&Vec<u8>, &Node)> = Vec::new();
+    let mut first_path: HashMap<u64, &[u8]> = HashMap::new();
+    let mut dirs: Vec<(&[u8], Node<'_>)> = Vec::new();
     for p in t.walk_order() {
-        let Some((n, _)) = t.get(p) else { continue };
+        let Some(it) = t.get(p) else { continue };
+        let n = it.node;
         let (pfd, name) = b.parent(p)?;
+        if n.kind != Kind::Dir {
+            if let Some(first) = first_path.get(&it.inode) {
+                let (ofd, oname) = b.parent(first)?;
+                rustix::fs::linkat(&ofd, &oname, &pfd, &name, AtFlags::empty())
+                    .map_err(|e| b.err(p, e))?;
+                continue;
+            }
+        }
         match n.kind {
             Kind::Dir => {
                 rustix::fs::mkdirat(&pfd, &name, Mode::from_raw_mode(0o700))
@@ -357,12 +549,6 @@ pub fn unpack(image: &Image, t: &Tree, root: &Path) -> Result<()> {
                 continue;
             }
             Kind::File => {
-                if let Some(first) = first_path.get(&n.inode) {
-                    let (ofd, oname) = b.parent(first)?;
-                    rustix::fs::linkat(&ofd, &oname, &pfd, &name, AtFlags::empty())
-                        .map_err(|e| b.err(p, e))?;
-                    continue;
-                }
                 let fd = rustix::fs::openat(
                     &pfd,
                     &name,
@@ -376,13 +562,12 @@ pub fn unpack(image: &Image, t: &Tree, root: &Path) -> Result<()> {
                 .map_err(|e| b.err(p, e))?;
                 let mut f = File::from(fd);
                 if n.size > 0 {
-                    io::copy(&mut spool.reader(n.source)?, &mut f)
+                    io::copy(&mut spool.reader(it.source())?, &mut f)
                         .map_err(|e| Error::io(root.join(bytes_path(p)), e))?;
                 }
-                first_path.insert(n.inode, p);
             }
             Kind::Symlink => {
-                rustix::fs::symlinkat(bytes_path(&n.link), &pfd, &name).map_err(|e| b.err(p, e))?;
+                rustix::fs::symlinkat(bytes_path(n.link), &pfd, &name).map_err(|e| b.err(p, e))?;
             }
             Kind::Char | Kind::Block | Kind::Fifo => {
                 let file_type = match n.kind {
@@ -402,7 +587,8 @@ pub fn unpack(image: &Image, t: &Tree, root: &Path) -> Result<()> {
                 }
             }
         }
-        b.meta(p, n, privileged)?;
+        first_path.insert(it.inode, p);
+        b.meta(p, &n, privileged)?;
     }
     // Directories last, deepest first, so adding entries does not disturb their times.
     for (d, n) in dirs.iter().rev() {

@@ -1,7 +1,6 @@
 //! An image opened from any [`Source`]: manifest (or index resolved to one platform), config,
 //! and layers, each read through a size cap and verified against its digest.
 
-use std::io::Read;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -11,7 +10,7 @@ use crate::digest::{Digest, verify};
 use crate::error::{Error, Result};
 use crate::facts_cache::FactsCache;
 use crate::gojson;
-use crate::layer::{self, LayerStats};
+use crate::layer::{self, IndexBuilder, IndexCache, LayerIndex, LayerStats};
 use crate::manifest::{Descriptor, MAX_JSON, Manifest, Platform, media};
 use crate::reference::Reference;
 use crate::source::{Candidate, LayerRef, Locator, Root, Source};
@@ -503,13 +502,17 @@ impl Image {
         Ok((out, estimated))
     }
 
-    /// Reads every layer once (in parallel), verifying digests and diff IDs, and returns
-    /// their facts, base first.
-    pub fn layer_stats(&self) -> Result<Vec<LayerStats>> {
-        let cache = self
-            .source
+    fn facts(&self) -> FactsCache {
+        self.source
             .facts_cache()
-            .unwrap_or_else(FactsCache::from_env);
+            .unwrap_or_else(FactsCache::from_env)
+    }
+
+    /// Reads every layer once (in parallel), verifying digests and diff IDs, and returns
+    /// their facts, base first. Layers whose bytes were read before are answered from the
+    /// facts cache.
+    pub fn layer_stats(&self) -> Result<Vec<LayerStats>> {
+        let cache = self.facts();
         // Cache hits are answered here; only misses are read, in parallel.
         let mut done: Vec<Option<LayerStats>> = Vec::with_capacity(self.layers.len());
         for l in &self.layers {
@@ -518,52 +521,61 @@ impl Image {
         let misses: Vec<usize> = (0..self.layers.len())
             .filter(|&i| done[i].is_none())
             .collect();
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(misses.len());
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let results: Vec<std::sync::Mutex<Option<Result<LayerStats>>>> =
-            misses.iter().map(|_| std::sync::Mutex::new(None)).collect();
-        std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| {
-                    loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&i) = misses.get(k) else { break };
-                        let r = self.scan_layer(&self.layers[i], &cache);
-                        let failed = r.is_err();
-                        if let Ok(mut slot) = results[k].lock() {
-                            *slot = Some(r);
-                        }
-                        if failed {
-                            // Stop handing out work: one error is enough.
-                            next.store(usize::MAX / 2, std::sync::atomic::Ordering::Relaxed);
-                        }
-                    }
-                });
-            }
-        });
-        let mut first_err = None;
-        for (k, slot) in results.into_iter().enumerate() {
-            match slot.into_inner().ok().flatten() {
-                Some(Ok(s)) => done[misses[k]] = Some(s),
-                Some(Err(e)) => {
-                    if first_err.is_none() {
-                        first_err = Some(e);
-                    }
-                }
-                None => {}
-            }
-        }
-        if let Some(e) = first_err {
-            return Err(e);
+        let read = crate::pool::run(
+            misses.len(),
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            |k| self.read_layer(misses[k], &mut []),
+        )?;
+        for (k, s) in read.into_iter().enumerate() {
+            done[misses[k]] = Some(s);
         }
         done.into_iter()
             .map(|d| {
                 d.ok_or_else(|| Error::malformed(self.source.describe(), "layer scan incomplete"))
             })
             .collect()
+    }
+
+    /// Reads layer `i` once through the layer interpreter with `visitors`, verifying its
+    /// digest, size and diff ID, and records its facts. What the visitors gathered may be used
+    /// only when this returns `Ok`.
+    pub fn read_layer(
+        &self,
+        i: usize,
+        visitors: &mut [&mut dyn layer::Visitor],
+    ) -> Result<LayerStats> {
+        let l = &self.layers[i];
+        let what = self.layer_what(l);
+        let m = self.source.open(&l.blob.locator)?;
+        let identity = m.identity.clone();
+        let stats = layer::read(&what, m.reader, &Self::expect(l), visitors)?;
+        if let Some(id) = identity {
+            self.facts().put(&id, &stats);
+        }
+        Ok(stats)
+    }
+
+    /// Every layer's index, base first. A cached index (keyed by diff ID) serves a layer only
+    /// when these very bytes were verified to have that diff ID (their facts say so);
+    /// otherwise the layer is read once, which gives its facts and its index together.
+    pub fn indexes(&self) -> Result<Vec<LayerIndex>> {
+        let facts = self.facts();
+        let cache = IndexCache::for_source(self.source());
+        crate::pool::run(self.layers.len(), crate::pool::layer_threads(), |i| {
+            let l = &self.layers[i];
+            if self.cached(l, &facts)?.is_some() {
+                if let Some(ix) = cache.get(&l.diff_id) {
+                    return Ok(ix);
+                }
+            }
+            let mut b = IndexBuilder::new();
+            let stats = self.read_layer(i, &mut [&mut b])?;
+            let ix = b.finish(stats.diff_id);
+            cache.put(&ix);
+            Ok(ix)
+        })
     }
 
     fn layer_what(&self, l: &ImageLayer) -> String {
@@ -591,17 +603,6 @@ impl Image {
         Ok(Some(stats))
     }
 
-    fn scan_layer(&self, l: &ImageLayer, cache: &FactsCache) -> Result<LayerStats> {
-        let what = self.layer_what(l);
-        let m = self.source.open(&l.blob.locator)?;
-        let identity = m.identity.clone();
-        let reader: Box<dyn Read + Send> = m.reader;
-        let stats = layer::scan(&what, reader, &Self::expect(l))?;
-        if let Some(id) = identity {
-            cache.put(&id, &stats);
-        }
-        Ok(stats)
-    }
 }
 
 fn ancestors_in(src: &dyn Source, candidates: &[Candidate], parent: &str) -> Vec<Digest> {

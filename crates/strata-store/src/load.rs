@@ -1,7 +1,7 @@
 //! Loading images from any source into the store (what `docker load` does): every blob is
 //! streamed once, verified, and written through the ingest; names move only at the end.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::sync::Arc;
 
 use strata_core::digest::Digest;
@@ -67,24 +67,53 @@ fn store_layer(store: &Store, image: &Image, i: usize) -> Result<(Digest, u64, S
         Locator::Digest(d) => format!("{}: layer {d}", image.source().describe()),
         Locator::Path(p) => format!("{}: layer {p}", image.source().describe()),
     };
-    let m = image.source().open(&l.blob.locator)?;
+    let mut m = image.source().open(&l.blob.locator)?;
+    // OCI has media types for plain, gzip and zstd layers only: a layer compressed otherwise
+    // (docker load reads xz and bzip2 too) is stored as its plain tar.
+    let mut magic = [0u8; 8];
+    let mut got = 0;
+    while got < magic.len() {
+        match m.reader.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::Read { what, source: e }),
+        }
+    }
+    m.reader
+        .seek(io::SeekFrom::Start(0))
+        .map_err(|e| Error::Read {
+            what: what.clone(),
+            source: e,
+        })?;
+    let keep_raw = matches!(
+        Compression::sniff(&magic[..got]),
+        Compression::None | Compression::Gzip | Compression::Zstd
+    );
     let ingest = store.root().join("ingest");
     let mut tmp = tempfile::NamedTempFile::new_in(&ingest).map_err(|e| Error::io(&ingest, e))?;
+    let expect = layer::Expect {
+        digest: l.blob.digest.as_ref(),
+        size: l.blob.size,
+        diff_id: Some(&l.diff_id),
+    };
     let stats = {
         let mut w = io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        let tee = Tee {
-            inner: m.reader,
-            out: &mut w,
+        let stats = if keep_raw {
+            let tee = Tee {
+                inner: m.reader,
+                out: &mut w,
+            };
+            layer::scan(&what, tee, &expect)?
+        } else {
+            let s = layer::read_to_tar(&what, m.reader, &expect, &mut [], &mut w)?;
+            layer::LayerStats {
+                digest: s.diff_id.clone(),
+                compressed_size: s.uncompressed_size,
+                compression: Compression::None,
+                ..s
+            }
         };
-        let stats = layer::scan(
-            &what,
-            tee,
-            &layer::Expect {
-                digest: l.blob.digest.as_ref(),
-                size: l.blob.size,
-                diff_id: Some(&l.diff_id),
-            },
-        )?;
         w.flush().map_err(|e| Error::io(&ingest, e))?;
         stats
     };
@@ -109,6 +138,8 @@ fn media_for(c: Compression) -> String {
         Compression::None => media::OCI_LAYER_TAR,
         Compression::Gzip => media::OCI_LAYER_GZIP,
         Compression::Zstd => media::OCI_LAYER_ZSTD,
+        // Stored decompressed (see store_layer).
+        Compression::Xz | Compression::Bzip2 => media::OCI_LAYER_TAR,
     }
     .to_string()
 }

@@ -64,8 +64,7 @@ fn known_base(chain: &[Digest]) -> Option<String> {
 fn layer_sizes(ix: &[tree::LayerIndex]) -> Vec<u64> {
     ix.iter()
         .map(|l| {
-            l.changes
-                .iter()
+            l.changes()
                 .map(|c| match c {
                     tree::Change::Put(_, n) if n.kind == tree::Kind::File => n.size,
                     _ => 0,
@@ -92,7 +91,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         known_base(&da[..shared])
     };
-    let (ia, ib) = (tree::index_image(&a)?, tree::index_image(&b)?);
+    let (ia, ib) = (a.indexes()?, b.indexes()?);
     let ta = tree::merge_quiet(&a.source().describe(), &ia)?;
     let tb = tree::merge_quiet(&b.source().describe(), &ib)?;
     let files = compare::diff_trees(&ta, &tb);

@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use strata_core::efficiency::{self, Efficiency};
-use strata_core::tree;
 
 use crate::output::print;
 
@@ -211,7 +210,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bail!("unknown --format {:?} (text or json)", args.format);
     }
     let (_, image) = super::open_image(&args.img.image, args.img.platform.as_deref())?;
-    let indexes = tree::index_image(&image)?;
+    let indexes = image.indexes()?;
     let e = efficiency::analyze(&indexes);
     // Rules: flags win over the file, the file over dive's defaults.
     let mut lowest = "0.9".to_string();

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use strata_core::flatten;
 use strata_core::image::Image;
-use strata_core::tree::{self, ChangeLine, Kind, LayerIndex, Node, Tree};
+use strata_core::tree::{self, Kind, LayerIndex, Node};
 
 use crate::output::print;
 
@@ -17,19 +17,14 @@ fn lossy(p: &[u8]) -> String {
     String::from_utf8_lossy(p).into_owned()
 }
 
-/// An opened image, its layer indexes, the merged tree and each layer's change lines.
-type Merged = (Image, Vec<LayerIndex>, Tree, Vec<Vec<ChangeLine>>);
-
-/// Opens an image and merges its layers (all, or up to and including `upto`); the change
-/// lines are computed only when `changes` asks for them.
-fn merged(
+/// Opens an image and reads its layer indexes (all, or up to and including `upto`).
+fn indexed(
     name: &str,
     platform: Option<&str>,
     upto: Option<usize>,
-    changes: bool,
-) -> Result<Merged> {
+) -> Result<(Image, Vec<LayerIndex>)> {
     let (_, image) = super::open_image(name, platform)?;
-    let mut indexes = tree::index_image(&image)?;
+    let mut indexes = image.indexes()?;
     if let Some(n) = upto {
         if n >= indexes.len() {
             bail!(
@@ -40,13 +35,7 @@ fn merged(
         }
         indexes.truncate(n + 1);
     }
-    let what = image.source().describe();
-    let (t, lines) = if changes {
-        tree::merge(&what, &indexes)?
-    } else {
-        (tree::merge_quiet(&what, &indexes)?, Vec::new())
-    };
-    Ok((image, indexes, t, lines))
+    Ok((image, indexes))
 }
 
 /// Options of `changes`.
@@ -64,12 +53,8 @@ pub struct ChangesArgs {
 
 /// Runs `changes`: per layer, `docker diff`'s `A`/`C`/`D` lines.
 pub fn run_changes(args: ChangesArgs) -> Result<ExitCode> {
-    let (image, _, _, lines) = merged(
-        &args.img.image,
-        args.img.platform.as_deref(),
-        args.layer,
-        true,
-    )?;
+    let (image, indexes) = indexed(&args.img.image, args.img.platform.as_deref(), args.layer)?;
+    let (_, lines) = tree::merge(&image.source().describe(), &indexes)?;
     let history = image.history().unwrap_or_default();
     let steps: Vec<String> = history
         .iter()
@@ -121,8 +106,9 @@ pub struct LsArgs {
 }
 
 /// `drwxr-xr-x` for a node.
-pub fn mode_string(n: &Node) -> String {
-    let m = n.mode;
+pub fn mode_string(n: &Node<'_>) -> String {
+    // A symlink's own mode is always 0777 on Linux, whatever the tar header said.
+    let m = if n.kind == Kind::Symlink { 0o777 } else { n.mode };
     let mut s = String::with_capacity(10);
     s.push(n.kind.letter());
     let bit = |b: u32, c: char| if m & b != 0 { c } else { '-' };
@@ -144,7 +130,7 @@ pub fn mode_string(n: &Node) -> String {
     s
 }
 
-fn long_line(path: &str, n: &Node, layer: usize) -> String {
+fn long_line(path: &str, n: &Node<'_>, layer: usize) -> String {
     let time = jiff::Timestamp::from_second(n.mtime)
         .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default();
@@ -162,23 +148,19 @@ fn long_line(path: &str, n: &Node, layer: usize) -> String {
     );
     if n.kind == Kind::Symlink {
         l.push_str(" -> ");
-        l.push_str(&lossy(&n.link));
+        l.push_str(&lossy(n.link));
     }
     l
 }
 
 /// Runs `ls`.
 pub fn run_ls(args: LsArgs) -> Result<ExitCode> {
-    let (_, _, t, _) = merged(
-        &args.img.image,
-        args.img.platform.as_deref(),
-        args.layer,
-        false,
-    )?;
+    let (image, indexes) = indexed(&args.img.image, args.img.platform.as_deref(), args.layer)?;
+    let t = tree::merge_quiet(&image.source().describe(), &indexes)?;
     let want = args.path.as_deref().unwrap_or("/");
     let dir = t.resolve(want.as_bytes())?;
     let mut out = String::new();
-    let show = |out: &mut String, p: &[u8], n: &Node, layer: usize, full: bool| {
+    let show = |out: &mut String, p: &[u8], n: &Node<'_>, layer: usize, full: bool| {
         let shown = if full {
             format!("/{}", lossy(p))
         } else {
@@ -194,8 +176,8 @@ pub fn run_ls(args: LsArgs) -> Result<ExitCode> {
     if !dir.is_empty() {
         match t.get(&dir) {
             None => bail!("{want}: no such file or directory in {}", args.img.image),
-            Some((n, l)) if n.kind != Kind::Dir => {
-                show(&mut out, &dir, n, *l, true);
+            Some(it) if it.node.kind != Kind::Dir => {
+                show(&mut out, &dir, &it.node, it.layer, true);
                 print(&out);
                 return Ok(ExitCode::SUCCESS);
             }
@@ -213,15 +195,15 @@ pub fn run_ls(args: LsArgs) -> Result<ExitCode> {
             (lo, hi)
         };
         for p in t.walk_order() {
-            if dir.is_empty() || (p.as_slice() >= lo.as_slice() && p.as_slice() < hi.as_slice()) {
-                if let Some((n, l)) = t.get(p) {
-                    show(&mut out, p, n, *l, true);
+            if dir.is_empty() || (p >= lo.as_slice() && p < hi.as_slice()) {
+                if let Some(it) = t.get(p) {
+                    show(&mut out, p, &it.node, it.layer, true);
                 }
             }
         }
     } else {
-        for (p, (n, l)) in t.children(&dir) {
-            show(&mut out, p, n, *l, false);
+        for (p, it) in t.children(&dir) {
+            show(&mut out, p, &it.node, it.layer, false);
         }
     }
     print(&out);
@@ -255,7 +237,8 @@ fn written(r: strata_core::error::Result<()>) -> Result<ExitCode> {
 
 /// Runs `cat`.
 pub fn run_cat(args: CatArgs) -> Result<ExitCode> {
-    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None, false)?;
+    let (image, indexes) = indexed(&args.img.image, args.img.platform.as_deref(), None)?;
+    let t = tree::merge_quiet(&image.source().describe(), &indexes)?;
     let stdout = io::stdout();
     let mut out = stdout.lock();
     written(flatten::cat(&image, &t, &args.path, &mut out).map(|_| ()))
@@ -273,7 +256,8 @@ pub struct ExportArgs {
 
 /// Runs `export`: the flattened filesystem as a tar, in `docker export`'s order.
 pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
-    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None, false)?;
+    let (image, indexes) = indexed(&args.img.image, args.img.platform.as_deref(), None)?;
+    let t = tree::merge_quiet(&image.source().describe(), &indexes)?;
     let mut out: Box<dyn Write> = match args.output.as_deref() {
         None | Some("-") => {
             if args.output.is_none() && io::IsTerminal::is_terminal(&io::stdout()) {
@@ -302,7 +286,8 @@ pub struct UnpackArgs {
 /// Runs `unpack`: the merged filesystem written to a new directory (see
 /// `strata_core::flatten::unpack` for why nothing can land outside it).
 pub fn run_unpack(args: UnpackArgs) -> Result<ExitCode> {
-    let (image, _, t, _) = merged(&args.img.image, args.img.platform.as_deref(), None, false)?;
+    let (image, indexes) = indexed(&args.img.image, args.img.platform.as_deref(), None)?;
+    let t = tree::merge_quiet(&image.source().describe(), &indexes)?;
     flatten::unpack(&image, &t, &args.dir)?;
     Ok(ExitCode::SUCCESS)
 }
