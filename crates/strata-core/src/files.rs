@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
-
 /// A readable member: a reader plus its size.
 pub struct Member {
     /// The member's bytes.
@@ -328,7 +327,8 @@ fn decompressed_archive(
     {
         // Walk the headers as the bytes stream past (bodies are skipped by reading them).
         let mut archive = tar::Archive::new(&mut tee);
-        let bad = |e: io::Error| crate::layer::read_err(&format!("{label}: invalid tar archive"), e);
+        let bad =
+            |e: io::Error| crate::layer::read_err(&format!("{label}: invalid tar archive"), e);
         for entry in archive.entries().map_err(bad)? {
             entry.map_err(bad)?;
         }
@@ -347,20 +347,17 @@ fn decompressed_archive(
     if tee.inner.limit() == 0 {
         return Err(Error::LimitExceeded {
             what: format!("{label}: decompressed archive"),
-            limit: format!(
-                "{max} bytes (raise it with --max-layer-size or STRATA_MAX_LAYER_SIZE)"
-            ),
+            limit: format!("{max} bytes (raise it with --max-layer-size or STRATA_MAX_LAYER_SIZE)"),
         });
     }
-    tee.out
-        .flush()
-        .map_err(|e| Error::io(&dir, e))?;
+    tee.out.flush().map_err(|e| Error::io(&dir, e))?;
     drop(tee);
     let len = out.metadata().map_err(|e| Error::io(&dir, e))?.len();
     if let (Some(cdir), Some(key)) = (&cache, &key) {
         keep_archive(&out, cdir, key.hex(), len);
     }
-    out.seek(SeekFrom::Start(0)).map_err(|e| Error::io(&dir, e))?;
+    out.seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(&dir, e))?;
     Ok(out)
 }
 

@@ -40,8 +40,12 @@ struct SpoolVisitor<'w> {
     out: io::BufWriter<File>,
     pos: u64,
     got: Vec<((usize, u64), (u64, u64))>,
-    cur: Option<(u64, [u8; 32], sha2::Sha256, u64, Vec<u8>)>,
+    cur: Option<Body>,
 }
+
+/// The body being spooled: ordinal, the digest it must have, its hash so far, where it
+/// starts in the spool, and its path (for the error).
+type Body = (u64, [u8; 32], sha2::Sha256, u64, Vec<u8>);
 
 impl Visitor for SpoolVisitor<'_> {
     fn entry(&mut self, e: &Entry<'_>) -> Result<bool> {
@@ -50,7 +54,13 @@ impl Visitor for SpoolVisitor<'_> {
         }
         match self.wanted.get(&(self.layer, e.ordinal)) {
             Some(d) => {
-                self.cur = Some((e.ordinal, *d, sha2::Sha256::new(), self.pos, e.path.to_vec()));
+                self.cur = Some((
+                    e.ordinal,
+                    *d,
+                    sha2::Sha256::new(),
+                    self.pos,
+                    e.path.to_vec(),
+                ));
                 Ok(true)
             }
             None => Ok(false),
@@ -112,7 +122,10 @@ impl Spool {
                 cur: None,
             };
             image.read_layer(i, &mut [&mut v])?;
-            let f = v.out.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
+            let f = v
+                .out
+                .into_inner()
+                .map_err(|e| Error::io(&tmp, e.into_error()))?;
             Ok((i, f, v.got))
         })?;
         let mut files: Vec<Option<File>> = (0..n).map(|_| None).collect();
@@ -221,7 +234,10 @@ pub fn cat(image: &Image, t: &Tree<'_>, path: &str, out: &mut dyn Write) -> Resu
         return Ok(0);
     }
     let Some(d) = it.node.digest else {
-        return Err(Error::malformed(path, "no content digest in the layer index"));
+        return Err(Error::malformed(
+            path,
+            "no content digest in the layer index",
+        ));
     };
     let mut wanted = Wanted::new();
     wanted.insert(it.source(), *d);

@@ -602,7 +602,6 @@ impl Image {
         layer::check(&self.layer_what(l), &Self::expect(l), &stats)?;
         Ok(Some(stats))
     }
-
 }
 
 fn ancestors_in(src: &dyn Source, candidates: &[Candidate], parent: &str) -> Vec<Digest> {

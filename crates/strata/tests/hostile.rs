@@ -9,112 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
+
+mod common;
+use common::build::{config_for, gzip, layer, legacy, sha};
 
 fn strata() -> Command {
     Command::new(env!("CARGO_BIN_EXE_strata"))
-}
-
-fn sha(b: &[u8]) -> String {
-    format!("sha256:{}", hex(&Sha256::digest(b)))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// A layer tar from (name, kind, payload) entries; kind: f=file, d=dir, s=symlink, h=hardlink.
-fn layer(entries: &[(&str, char, &str)]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, kind, payload) in entries {
-        let mut h = tar::Header::new_gnu();
-        h.set_mode(0o644);
-        h.set_mtime(0);
-        match kind {
-            'd' => {
-                h.set_entry_type(tar::EntryType::Directory);
-                h.set_size(0);
-                b.append_data(&mut h, name, &[][..]).expect("dir");
-            }
-            's' | 'h' => {
-                h.set_entry_type(if *kind == 's' {
-                    tar::EntryType::Symlink
-                } else {
-                    tar::EntryType::Link
-                });
-                h.set_size(0);
-                // Bypass the builder's path checks: hostile names must reach the file as-is.
-                raw_name(&mut h, name);
-                h.set_link_name_literal(payload).expect("link");
-                h.set_cksum();
-                b.append(&h, &[][..]).expect("link");
-            }
-            _ => {
-                h.set_entry_type(tar::EntryType::Regular);
-                h.set_size(payload.len() as u64);
-                raw_name(&mut h, name);
-                h.set_cksum();
-                b.append(&h, payload.as_bytes()).expect("file");
-            }
-        }
-    }
-    b.into_inner().expect("tar")
-}
-
-fn raw_name(h: &mut tar::Header, name: &str) {
-    let gnu = h.as_gnu_mut().expect("gnu header");
-    gnu.name = [0; 100];
-    gnu.name[..name.len()].copy_from_slice(name.as_bytes());
-}
-
-fn config_for(diff_ids: &[String]) -> Value {
-    json!({
-        "architecture": "amd64",
-        "os": "linux",
-        "config": {"Env": ["A=1"]},
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
-        "history": diff_ids.iter().map(|_| json!({"created_by": "x"})).collect::<Vec<_>>(),
-    })
-}
-
-/// A legacy docker-archive. `tweak` may edit the manifest entry before writing.
-fn legacy(
-    dir: &Path,
-    name: &str,
-    layers: &[Vec<u8>],
-    tweak: impl Fn(&mut Value, &mut Value),
-) -> PathBuf {
-    let diff_ids: Vec<String> = layers.iter().map(|l| sha(l)).collect();
-    let mut config = config_for(&diff_ids);
-    let mut entry = json!({"Config": "", "RepoTags": ["hostile/x:1"], "Layers": []});
-    let layer_names: Vec<String> = (0..layers.len())
-        .map(|i| format!("l{i}/layer.tar"))
-        .collect();
-    entry["Layers"] = json!(layer_names);
-    tweak(&mut config, &mut entry);
-    let cfg = serde_json::to_vec(&config).expect("json");
-    if entry["Config"] == "" {
-        entry["Config"] = json!(format!("{}.json", &sha(&cfg)[7..]));
-    }
-    let mut b = tar::Builder::new(Vec::new());
-    let mut add = |path: &str, data: &[u8]| {
-        let mut h = tar::Header::new_gnu();
-        h.set_mode(0o644);
-        h.set_size(data.len() as u64);
-        h.set_cksum();
-        b.append_data(&mut h, path, data).expect("append");
-    };
-    for (i, l) in layers.iter().enumerate() {
-        add(&format!("l{i}/layer.tar"), l);
-    }
-    add(entry["Config"].as_str().unwrap_or("c.json"), &cfg);
-    add(
-        "manifest.json",
-        &serde_json::to_vec(&json!([entry])).expect("json"),
-    );
-    let path = dir.join(name);
-    std::fs::write(&path, b.into_inner().expect("tar")).expect("write");
-    path
 }
 
 /// An OCI layout directory with one image; `layer_blobs` are stored as given with `media`.
@@ -162,12 +62,6 @@ fn oci(
     )
     .expect("w");
     root
-}
-
-fn gzip(b: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(b).expect("gz");
-    e.finish().expect("gz")
 }
 
 struct Case {
@@ -483,7 +377,10 @@ fn nothing_is_written_next_to_the_archive() {
     let p = legacy(
         tmp.path(),
         "evil.tar",
-        &[layer(&[("../../escape", 'f', "x"), ("/abs-escape", 'f', "y")])],
+        &[layer(&[
+            ("../../escape", 'f', "x"),
+            ("/abs-escape", 'f', "y"),
+        ])],
         |_, _| {},
     );
     let img = format!("docker-archive:{}", p.display());
@@ -505,7 +402,11 @@ fn nothing_is_written_next_to_the_archive() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["evil.tar", "out"], "strata wrote files beside the archive");
+    assert_eq!(
+        names,
+        ["evil.tar", "out"],
+        "strata wrote files beside the archive"
+    );
     // `..` stops at the image root, as in Docker's chrooted unpack.
     let mut inside: Vec<_> = std::fs::read_dir(&dest)
         .expect("ls")
@@ -514,7 +415,12 @@ fn nothing_is_written_next_to_the_archive() {
         .collect();
     inside.sort();
     assert_eq!(inside, ["abs-escape", "escape"]);
-    assert!(!tmp.path().parent().map(|p| p.join("escape").exists()).unwrap_or(false));
+    assert!(
+        !tmp.path()
+            .parent()
+            .map(|p| p.join("escape").exists())
+            .unwrap_or(false)
+    );
 }
 
 #[test]
@@ -541,7 +447,11 @@ fn writes_under_an_earlier_symlink_land_in_a_directory_as_on_the_daemon() {
     let exported = tmp.path().join("e.tar");
     let run = |args: &[&str]| {
         let o = strata().args(args).output().expect("run");
-        assert!(o.status.success(), "strata {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "strata {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         o.stdout
     };
     run(&["unpack", &img, &dest.display().to_string()]);
@@ -549,8 +459,15 @@ fn writes_under_an_earlier_symlink_land_in_a_directory_as_on_the_daemon() {
     assert_eq!(run(&["cat", &img, "/lnk/pwned"]), b"owned");
     let listing = String::from_utf8(run(&["ls", "-R", &img])).expect("utf8");
     assert_eq!(listing, "/lnk\n/lnk/pwned\n/rel\n/rel/pwned2\n");
-    assert!(std::fs::symlink_metadata(dest.join("lnk")).expect("lnk").is_dir());
-    assert_eq!(std::fs::read(dest.join("lnk/pwned")).expect("read"), b"owned");
+    assert!(
+        std::fs::symlink_metadata(dest.join("lnk"))
+            .expect("lnk")
+            .is_dir()
+    );
+    assert_eq!(
+        std::fs::read(dest.join("lnk/pwned")).expect("read"),
+        b"owned"
+    );
     let mut names = Vec::new();
     let mut a = tar::Archive::new(std::fs::File::open(&exported).expect("open"));
     for e in a.entries().expect("entries") {

@@ -29,11 +29,10 @@ impl Compression {
             Compression::Gzip
         } else if magic.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
             Compression::Xz
-        } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            Compression::Zstd
-        } else if magic.len() >= 4
-            && u32::from_le_bytes([magic[0], magic[1], magic[2], magic[3]]) & 0xFFFF_FFF0
-                == ZSTD_SKIPPABLE
+        } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+            || (magic.len() >= 4
+                && u32::from_le_bytes([magic[0], magic[1], magic[2], magic[3]]) & 0xFFFF_FFF0
+                    == ZSTD_SKIPPABLE)
         {
             Compression::Zstd
         } else {

@@ -344,15 +344,8 @@ impl Default for IndexBuilder {
 
 impl Visitor for IndexBuilder {
     fn entry(&mut self, e: &Entry<'_>) -> Result<bool> {
-        self.index.push(
-            e.op,
-            e.path,
-            e.target,
-            e.kind,
-            e.meta,
-            None,
-            e.ordinal,
-        )?;
+        self.index
+            .push(e.op, e.path, e.target, e.kind, e.meta, None, e.ordinal)?;
         let body = e.op == Op::Put && e.kind == Kind::File;
         if body {
             self.hasher = Some(sha2::Sha256::new());

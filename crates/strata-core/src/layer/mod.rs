@@ -286,7 +286,6 @@ impl Read for ChannelReader {
     }
 }
 
-
 fn bad_header(what: &str, name: &[u8], e: io::Error) -> Error {
     Error::malformed(
         format!("{what}: entry {:?}", String::from_utf8_lossy(name)),
@@ -422,6 +421,7 @@ fn walk(
 ) -> Result<(u64, u64)> {
     let mut fs = unpack::LayerFs::new(what);
     let mut archive = tar::Archive::new(&mut *r);
+    let archive = &mut archive;
     let bad = |e: io::Error| read_err(&format!("{what}: invalid tar"), e);
     let mut buf = vec![0u8; 1 << 16];
     let mut wants = vec![false; visitors.len()];
@@ -514,7 +514,6 @@ fn walk(
             }
         }
     }
-    drop(archive);
     if decompressed {
         // What follows the end-of-archive blocks is part of the diff ID, but a stream that
         // keeps going is a bomb, not padding.
@@ -589,7 +588,10 @@ fn read_inner(
             Compression::None => {
                 let walked = match tar {
                     Some(out) => {
-                        let mut tee = TeeReader { inner: &mut outer, out };
+                        let mut tee = TeeReader {
+                            inner: &mut outer,
+                            out,
+                        };
                         let w = walk(what, &mut tee, visitors, max_layer, false)?;
                         io::copy(&mut tee, &mut io::sink()).map_err(|e| read_err(what, e))?;
                         w
@@ -612,7 +614,10 @@ fn read_inner(
                     let mut inner = HashingReader::new(r, Algorithm::Sha256);
                     let walked = match tar {
                         Some(out) => {
-                            let mut tee = TeeReader { inner: &mut inner, out };
+                            let mut tee = TeeReader {
+                                inner: &mut inner,
+                                out,
+                            };
                             let w = walk(what, &mut tee, visitors, max_layer, true)?;
                             io::copy(&mut tee, &mut io::sink()).map_err(|e| read_err(what, e))?;
                             w
@@ -673,7 +678,6 @@ pub fn check(what: &str, expect: &Expect<'_>, stats: &LayerStats) -> Result<()> 
     Ok(())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -709,7 +713,16 @@ mod tests {
             ("a/b/l1", T::Symlink, b"", "/opt/we ird/ü"),
             ("a/b/l2", T::Symlink, b"", "../../etc/passwd"),
         ]);
-        let s = scan("t", &t[..], &Expect { digest: None, size: None, diff_id: None }).unwrap();
+        let s = scan(
+            "t",
+            &t[..],
+            &Expect {
+                digest: None,
+                size: None,
+                diff_id: None,
+            },
+        )
+        .unwrap();
         assert_eq!(s.docker_size, 33);
         assert_eq!(s.entries, 3);
         assert_eq!(s.diff_id, Digest::sha256_of(&t));
@@ -734,7 +747,11 @@ mod tests {
         let s = read(
             "t",
             &gz[..],
-            &Expect { digest: Some(&Digest::sha256_of(&gz)), size: Some(gz.len() as u64), diff_id: Some(&diff) },
+            &Expect {
+                digest: Some(&Digest::sha256_of(&gz)),
+                size: Some(gz.len() as u64),
+                diff_id: Some(&diff),
+            },
             &mut [&mut ib],
         )
         .unwrap();
@@ -745,15 +762,27 @@ mod tests {
             .changes()
             .map(|c| match c {
                 Change::Put(p, n) => format!("put {} {}", String::from_utf8_lossy(p), n.size),
-                Change::Link(p, t, _) => format!("link {} {}", String::from_utf8_lossy(p), String::from_utf8_lossy(t)),
+                Change::Link(p, t, _) => format!(
+                    "link {} {}",
+                    String::from_utf8_lossy(p),
+                    String::from_utf8_lossy(t)
+                ),
                 other => format!("{other:?}"),
             })
             .collect();
         assert_eq!(shown, ["put etc 0", "put etc/f 5", "link g etc/f"]);
         let wrong = Digest::sha256_of(b"x");
-        let e = scan("t", &gz[..], &Expect { digest: None, size: None, diff_id: Some(&wrong) })
-            .unwrap_err()
-            .to_string();
+        let e = scan(
+            "t",
+            &gz[..],
+            &Expect {
+                digest: None,
+                size: None,
+                diff_id: Some(&wrong),
+            },
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("diff ID") && e.contains("mismatch"), "{e}");
     }
 
@@ -768,16 +797,35 @@ mod tests {
             e.write_all(&zeros).unwrap();
         }
         let gz = e.finish().unwrap();
-        let err = scan("t", &gz[..], &Expect { digest: None, size: None, diff_id: None })
-            .unwrap_err()
-            .to_string();
+        let err = scan(
+            "t",
+            &gz[..],
+            &Expect {
+                digest: None,
+                size: None,
+                diff_id: None,
+            },
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("decompression bomb"), "{err}");
         // A few MiB of padding is fine.
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         e.write_all(&t).unwrap();
         e.write_all(&zeros).unwrap();
         let gz = e.finish().unwrap();
-        assert!(scan("t", &gz[..], &Expect { digest: None, size: None, diff_id: None }).is_ok());
+        assert!(
+            scan(
+                "t",
+                &gz[..],
+                &Expect {
+                    digest: None,
+                    size: None,
+                    diff_id: None
+                }
+            )
+            .is_ok()
+        );
     }
 
     #[test]

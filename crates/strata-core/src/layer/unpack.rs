@@ -349,10 +349,14 @@ impl LayerFs {
                     if !create || from_target {
                         return Err(self.bad(
                             entry,
-                            format!("{:?}: no such file or directory in this layer", lossy(&next)),
+                            format!(
+                                "{:?}: no such file or directory in this layer",
+                                lossy(&next)
+                            ),
                         ));
                     }
-                    self.nodes.insert(next.clone().into_boxed_slice(), Node::Dir);
+                    self.nodes
+                        .insert(next.clone().into_boxed_slice(), Node::Dir);
                     implied(&next)?;
                     cur = next;
                 }
@@ -450,10 +454,7 @@ impl LayerFs {
                     _ => {
                         return Err(self.bad(
                             h.name,
-                            format!(
-                                "hardlink target {:?} is not in this layer",
-                                lossy(h.link)
-                            ),
+                            format!("hardlink target {:?} is not in this layer", lossy(h.link)),
                         ));
                     }
                 }

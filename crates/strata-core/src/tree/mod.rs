@@ -245,8 +245,8 @@ impl<'a> Tree<'a> {
                 }
                 Change::Put(p, n) | Change::Implied(p, n) => {
                     self.check_parent(what, p)?;
-                    let keep_children = n.kind == Kind::Dir
-                        && self.nodes.get(p).is_some_and(|s| self.is_dir(s));
+                    let keep_children =
+                        n.kind == Kind::Dir && self.nodes.get(p).is_some_and(|s| self.is_dir(s));
                     if !keep_children {
                         // A replaced directory's contents go with it; docker diff reports
                         // only the path itself, as changed.
@@ -447,7 +447,15 @@ mod tests {
             match c {
                 C::P(p, k) => ix.push(Op::Put, p.as_bytes(), b"", *k, &m, None, o),
                 C::I(p) => ix.push(Op::Implied, p.as_bytes(), b"", Kind::Dir, &m, None, o),
-                C::L(p, t) => ix.push(Op::Link, p.as_bytes(), t.as_bytes(), Kind::File, &m, None, o),
+                C::L(p, t) => ix.push(
+                    Op::Link,
+                    p.as_bytes(),
+                    t.as_bytes(),
+                    Kind::File,
+                    &m,
+                    None,
+                    o,
+                ),
                 C::S(p, t) => {
                     let s = Meta {
                         link: t.as_bytes().to_vec(),

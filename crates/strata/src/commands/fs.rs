@@ -108,7 +108,11 @@ pub struct LsArgs {
 /// `drwxr-xr-x` for a node.
 pub fn mode_string(n: &Node<'_>) -> String {
     // A symlink's own mode is always 0777 on Linux, whatever the tar header said.
-    let m = if n.kind == Kind::Symlink { 0o777 } else { n.mode };
+    let m = if n.kind == Kind::Symlink {
+        0o777
+    } else {
+        n.mode
+    };
     let mut s = String::with_capacity(10);
     s.push(n.kind.letter());
     let bit = |b: u32, c: char| if m & b != 0 { c } else { '-' };

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 
+pub mod build;
+
 /// The strata binary under test.
 pub const STRATA: &str = env!("CARGO_BIN_EXE_strata");
 
