@@ -3,7 +3,7 @@
 # Idempotent: does nothing (and runs no `apt-get update`) when all is present.
 set -euo pipefail
 
-PKGS=(docker.io docker-registry skopeo umoci busybox-static openssl curl python3-venv)
+PKGS=(docker.io docker-registry skopeo umoci busybox-static openssl curl python3-venv debootstrap)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo); fi

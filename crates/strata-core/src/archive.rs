@@ -88,6 +88,83 @@ pub fn digest_from_blob_path(path: &str) -> Option<Digest> {
     Digest::parse(&format!("{alg}:{hex}")).ok()
 }
 
+/// The most v1 images one chain may hold (Docker's layer limit is far lower).
+const MAX_V1_CHAIN: usize = 1000;
+
+impl DockerArchive {
+    /// The pre-1.10 layout: `repositories` names the tagged v1 images; every image of their
+    /// parent chains becomes a candidate (untagged unless named), base first, as
+    /// `docker load` loads them.
+    fn v1_candidates(&self) -> Result<Vec<Candidate>> {
+        let what = format!("{}: repositories", self.files.describe());
+        let bytes = read_capped(self.files.as_ref(), "repositories", MAX_MANIFEST_JSON)?;
+        let repos: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> =
+            serde_json::from_slice(&bytes)
+                .map_err(|e| Error::malformed(&what, format!("invalid JSON: {e}")))?;
+        let mut order: Vec<String> = Vec::new();
+        let mut chains: std::collections::HashMap<String, Vec<String>> = Default::default();
+        let mut names: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for (repo, tags) in &repos {
+            for (tag, id) in tags {
+                names
+                    .entry(id.clone())
+                    .or_default()
+                    .push(format!("{repo}:{tag}"));
+                // Walk to the base through each json's `parent`.
+                let mut chain = vec![id.clone()];
+                while let Some(top) = chain.last().cloned() {
+                    let json_path = format!("{top}/json");
+                    crate::files::clean_member_path(&what, &json_path)?;
+                    let j =
+                        read_capped(self.files.as_ref(), &json_path, crate::manifest::MAX_JSON)?;
+                    let v: serde_json::Value = serde_json::from_slice(&j).map_err(|e| {
+                        Error::malformed(
+                            format!("{}: {json_path}", self.files.describe()),
+                            format!("invalid JSON: {e}"),
+                        )
+                    })?;
+                    match crate::gojson::get_str(&v, "parent").filter(|p| !p.is_empty()) {
+                        Some(p) if !chain.iter().any(|c| c == p) && chain.len() < MAX_V1_CHAIN => {
+                            chain.push(p.to_string())
+                        }
+                        Some(p) => {
+                            return Err(Error::malformed(
+                                format!("{}: {json_path}", self.files.describe()),
+                                format!("parent chain loops or is too long at {p:?}"),
+                            ));
+                        }
+                        None => break,
+                    }
+                }
+                chain.reverse();
+                for k in 1..=chain.len() {
+                    let prefix = chain[..k].to_vec();
+                    let last = prefix[k - 1].clone();
+                    if let std::collections::hash_map::Entry::Vacant(e) = chains.entry(last) {
+                        order.push(e.key().clone());
+                        e.insert(prefix);
+                    }
+                }
+            }
+        }
+        if order.is_empty() {
+            return Err(Error::malformed(&what, "names no images"));
+        }
+        Ok(order
+            .into_iter()
+            .map(|id| Candidate {
+                names: names.remove(&id).unwrap_or_default(),
+                ref_name: None,
+                root: Root::V1 {
+                    chain: chains.remove(&id).unwrap_or_default(),
+                },
+                id: None,
+                parent: None,
+            })
+            .collect())
+    }
+}
+
 impl Source for DockerArchive {
     fn describe(&self) -> String {
         self.files.describe()
@@ -99,10 +176,13 @@ impl Source for DockerArchive {
         }
         let what = format!("{}: manifest.json", self.files.describe());
         let bytes = match read_capped(self.files.as_ref(), "manifest.json", MAX_MANIFEST_JSON) {
+            Err(Error::NotFound { .. }) if self.files.exists("repositories") => {
+                return self.v1_candidates();
+            }
             Err(Error::NotFound { .. }) => {
                 return Err(Error::malformed(
                     self.files.describe(),
-                    "not a docker archive: no manifest.json (nor an OCI index.json)",
+                    "not a docker archive: no manifest.json (nor an OCI index.json, nor a pre-1.10 repositories file)",
                 ));
             }
             r => r?,
@@ -146,8 +226,9 @@ impl Source for DockerArchive {
                 root: Root::Legacy {
                     config: e.config,
                     layers,
-                    parent: e.parent.filter(|p| !p.is_empty()),
                 },
+                id: None,
+                parent: e.parent.filter(|p| !p.is_empty()),
             });
         }
         Ok(out)

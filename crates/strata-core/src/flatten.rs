@@ -245,54 +245,85 @@ pub fn cat(image: &Image, t: &Tree<'_>, path: &str, out: &mut dyn Write) -> Resu
     io::copy(&mut spool.reader(it.source())?, out).map_err(write_err)
 }
 
-/// Names for ids, as Go's `os/user` finds them in the image's own `/etc/passwd` and
-/// `/etc/group` (docker export runs chrooted into the container's filesystem).
+/// Names for ids, as `docker export` finds them: it runs chrooted into the container's
+/// filesystem and asks Go's `os/user`, which reads the image's own `/etc/passwd` and
+/// `/etc/group` (first matching line, Go's parsing rules), except for the daemon's own uid 0,
+/// which `user.LookupId` answers from the user it cached before the chroot: always `root`
+/// (checked on the daemon with an image that names uid 0 otherwise).
 struct Names {
+    passwd: Vec<u8>,
+    group: Vec<u8>,
     users: HashMap<u32, String>,
     groups: HashMap<u32, String>,
 }
 
-fn parse_ids(text: &[u8]) -> HashMap<u32, String> {
-    let mut m = HashMap::new();
-    for line in text.split(|&b| b == b'\n') {
+/// Go's `os/user` line matchers: `name:x:uid:gid:gecos:home[:shell]` (at least six colons)
+/// and `name:x:gid:members` (at least three); the id compared as text; names starting with
+/// `+` or `-` (NIS) skipped; comment lines skipped.
+fn lookup(file: &[u8], id: u32, group: bool) -> Option<String> {
+    let want = id.to_string();
+    let (min_colons, fields) = if group { (3, 4) } else { (6, 7) };
+    for line in file.split(|&b| b == b'\n') {
+        let line = line.trim_ascii_start();
         if line.is_empty() || line.starts_with(b"#") {
             continue;
         }
-        let f: Vec<&[u8]> = line.split(|&b| b == b':').collect();
-        if f.len() < 3 {
+        if line.iter().filter(|&&b| b == b':').count() < min_colons {
             continue;
         }
-        let Some(id) = std::str::from_utf8(f[2])
-            .ok()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
+        let f: Vec<&[u8]> = line.splitn(fields, |&b| b == b':').collect();
+        if f[0].is_empty() || f[0][0] == b'+' || f[0][0] == b'-' || f[2] != want.as_bytes() {
             continue;
-        };
-        // The first line for an id wins, as getpwuid does.
-        m.entry(id)
-            .or_insert_with(|| String::from_utf8_lossy(f[0]).into_owned());
+        }
+        let numeric = |b: &[u8]| std::str::from_utf8(b).is_ok_and(|s| s.parse::<i64>().is_ok());
+        if !group && !numeric(f[3]) {
+            continue;
+        }
+        return Some(String::from_utf8_lossy(f[0]).into_owned());
     }
-    m
+    None
 }
 
 impl Names {
     fn of(t: &Tree<'_>, spool: &Spool) -> Names {
-        let read = |path: &[u8]| -> HashMap<u32, String> {
+        let read = |path: &[u8]| -> Vec<u8> {
             let Ok(p) = t.resolve(path) else {
-                return HashMap::new();
+                return Vec::new();
             };
             match t.get(&p) {
-                Some(it) if it.node.kind == Kind::File && it.node.size > 0 => spool
-                    .read_small(it.source(), 16 << 20)
-                    .map(|b| parse_ids(&b))
-                    .unwrap_or_default(),
-                _ => HashMap::new(),
+                Some(it) if it.node.kind == Kind::File && it.node.size > 0 => {
+                    spool.read_small(it.source(), 16 << 20).unwrap_or_default()
+                }
+                _ => Vec::new(),
             }
         };
         Names {
-            users: read(b"etc/passwd"),
-            groups: read(b"etc/group"),
+            passwd: read(b"etc/passwd"),
+            group: read(b"etc/group"),
+            users: HashMap::new(),
+            groups: HashMap::new(),
         }
+    }
+
+    fn user(&mut self, uid: u32) -> Option<&str> {
+        if uid == 0 {
+            return Some("root");
+        }
+        let passwd = &self.passwd;
+        let n = self
+            .users
+            .entry(uid)
+            .or_insert_with(|| lookup(passwd, uid, false).unwrap_or_default());
+        Some(n.as_str()).filter(|n| !n.is_empty())
+    }
+
+    fn group(&mut self, gid: u32) -> Option<&str> {
+        let group = &self.group;
+        let n = self
+            .groups
+            .entry(gid)
+            .or_insert_with(|| lookup(group, gid, true).unwrap_or_default());
+        Some(n.as_str()).filter(|n| !n.is_empty())
     }
 }
 
@@ -312,7 +343,7 @@ pub fn tar_mode(n: &Node<'_>) -> u32 {
 /// that shares an inode with an earlier one as a hardlink to it.
 pub fn export(image: &Image, t: &Tree<'_>, out: &mut dyn Write) -> Result<()> {
     let spool = Spool::fill(image, &content_sources(t)?)?;
-    let names = Names::of(t, &spool);
+    let mut names = Names::of(t, &spool);
     let mut b = tar::Builder::new(out);
     let mut first_path: HashMap<u64, &[u8]> = HashMap::new();
     for p in t.walk_order() {
@@ -324,10 +355,10 @@ pub fn export(image: &Image, t: &Tree<'_>, out: &mut dyn Write) -> Result<()> {
         h.set_gid(n.gid as u64);
         h.set_mtime(u64::try_from(n.mtime).unwrap_or(0));
         h.set_size(0);
-        if let Some(u) = names.users.get(&n.uid) {
+        if let Some(u) = names.user(n.uid) {
             let _ = h.set_username(u);
         }
-        if let Some(g) = names.groups.get(&n.gid) {
+        if let Some(g) = names.group(n.gid) {
             let _ = h.set_groupname(g);
         }
         let mut name = p.to_vec();
@@ -611,4 +642,22 @@ pub fn unpack(image: &Image, t: &Tree<'_>, root: &Path) -> Result<()> {
         b.meta(d, n, privileged)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lookup;
+
+    #[test]
+    fn names_as_go_os_user_finds_them() {
+        let passwd = b"toor:x:0:0::/:/bin/sh\n+nis:x:5:5::/:/bin/sh\nshort:x:6:6\napp:x:1000:1000::/home/app:/bin/sh\nsecond:x:1000:1000::/:/bin/sh\nzero:x:0100:1::/:\n";
+        assert_eq!(lookup(passwd, 1000, false).as_deref(), Some("app"));
+        assert_eq!(lookup(passwd, 5, false), None);
+        assert_eq!(lookup(passwd, 6, false), None);
+        assert_eq!(lookup(passwd, 100, false), None);
+        let group = b"wheel:x:0:\n#c:x:7:\nseven:x:7:\nbad:x:8\n";
+        assert_eq!(lookup(group, 0, true).as_deref(), Some("wheel"));
+        assert_eq!(lookup(group, 7, true).as_deref(), Some("seven"));
+        assert_eq!(lookup(group, 8, true), None);
+    }
 }

@@ -178,13 +178,22 @@ fn choose<'a>(
             if candidates.len() == 1 {
                 return Ok((0, &candidates[0]));
             }
+            // A pre-1.10 archive lists the untagged ancestors of its images too.
+            let tops: Vec<(usize, &Candidate)> = candidates
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !(matches!(c.root, Root::V1 { .. }) && c.names.is_empty()))
+                .collect();
+            if tops.len() == 1 && candidates.iter().all(|c| matches!(c.root, Root::V1 { .. })) {
+                return Ok(tops[0]);
+            }
             // Several platform variants listed directly in index.json: pick by platform.
             let by_platform: Vec<(usize, &Candidate)> = candidates
                 .iter()
                 .enumerate()
                 .filter(|(_, c)| match &c.root {
                     Root::Manifest(d) => d.platform.as_ref().is_some_and(|p| platform.matches(p)),
-                    Root::Legacy { .. } => false,
+                    Root::Legacy { .. } | Root::V1 { .. } => false,
                 })
                 .collect();
             if let Some(first) = by_platform.first() {
@@ -218,12 +227,13 @@ impl Image {
         let candidates = source.candidates()?;
         let (_, cand) = choose(source.as_ref(), &candidates, selector, platform)?;
         let src = source.as_ref();
+        let ancestors = match &cand.parent {
+            Some(p) => ancestors_in(src, &candidates, p),
+            None => Vec::new(),
+        };
         let mut image = match &cand.root {
-            Root::Legacy {
-                config,
-                layers,
-                parent,
-            } => {
+            Root::V1 { chain } => Image::open_v1(source.clone(), cand.names.clone(), chain)?,
+            Root::Legacy { config, layers } => {
                 let what = format!("{}: {config}", src.describe());
                 let m = src.open(&Locator::Path(config.clone()))?;
                 let bytes = read_member_capped(m, &what, MAX_JSON)?;
@@ -231,10 +241,6 @@ impl Image {
                 if let Some(named) = crate::archive::digest_from_blob_path(config) {
                     verify(&what, &named, &id)?;
                 }
-                let ancestors = match parent {
-                    Some(p) => ancestors_in(src, &candidates, p),
-                    None => Vec::new(),
-                };
                 Image::assemble(
                     source.clone(),
                     cand.names.clone(),
@@ -331,7 +337,7 @@ impl Image {
                                 id,
                                 config_bytes,
                                 layers,
-                                Vec::new(),
+                                ancestors,
                             )?;
                         }
                     }
@@ -340,6 +346,65 @@ impl Image {
         };
         image.names.retain(|n| !n.is_empty());
         Ok(image)
+    }
+
+    /// A pre-1.10 image: the config `docker load` builds from each v1 JSON of the chain and
+    /// the diff IDs of its layers (read once, then known from the facts cache); the chain's
+    /// other images are its ancestors, as Docker loads them.
+    fn open_v1(source: Arc<dyn Source>, names: Vec<String>, chain: &[String]) -> Result<Image> {
+        let src = source.as_ref();
+        let facts = source.facts_cache().unwrap_or_else(FactsCache::from_env);
+        let mut diff_ids = Vec::new();
+        let mut history = Vec::new();
+        let mut layers = Vec::new();
+        let mut ids: Vec<Digest> = Vec::new();
+        let mut config = Vec::new();
+        for v1 in chain {
+            let json_path = format!("{v1}/json");
+            let what = format!("{}: {json_path}", src.describe());
+            let j = read_member_capped(src.open(&Locator::Path(json_path))?, &what, MAX_JSON)?;
+            let parsed: Value = serde_json::from_slice(&j)
+                .map_err(|e| Error::malformed(&what, format!("invalid JSON: {e}")))?;
+            let layer_path = format!("{v1}/layer.tar");
+            let m = src.open(&Locator::Path(layer_path.clone()))?;
+            let size = m.size;
+            let cached = m.identity.as_deref().and_then(|id| facts.get(id));
+            let stats = match cached {
+                Some(s) => s,
+                None => {
+                    let identity = m.identity.clone();
+                    let s = layer::scan(
+                        &format!("{}: layer {layer_path}", src.describe()),
+                        m.reader,
+                        &layer::Expect {
+                            digest: None,
+                            size: Some(size),
+                            diff_id: None,
+                        },
+                    )?;
+                    if let Some(id) = identity {
+                        facts.put(&id, &s);
+                    }
+                    s
+                }
+            };
+            diff_ids.push(stats.diff_id.clone());
+            history.push(crate::v1::history_entry(&parsed));
+            layers.push(LayerRef {
+                locator: Locator::Path(layer_path),
+                media_type: media::DOCKER_LAYER_TAR.to_string(),
+                digest: None,
+                size: Some(size),
+            });
+            config = crate::v1::make_config(&j, &diff_ids, &history)
+                .map_err(|e| Error::malformed(&what, e.to_string()))?;
+            ids.push(Digest::sha256_of(&config));
+        }
+        let id = ids
+            .pop()
+            .ok_or_else(|| Error::malformed(src.describe(), "empty v1 chain"))?;
+        ids.reverse();
+        Image::assemble(source, names, None, None, id, config, layers, ids)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -605,17 +670,20 @@ impl Image {
 }
 
 fn ancestors_in(src: &dyn Source, candidates: &[Candidate], parent: &str) -> Vec<Digest> {
-    // Map each legacy entry's config ID to its Parent, reading only small config members.
+    // Each entry's image ID (known, or the digest of its config member) and its parent.
     let mut ids: Vec<(Digest, Option<String>)> = Vec::new();
     for c in candidates {
-        if let Root::Legacy { config, parent, .. } = &c.root {
-            let Ok(m) = src.open(&Locator::Path(config.clone())) else {
-                continue;
-            };
-            let Ok(bytes) = read_member_capped(m, config, MAX_JSON) else {
-                continue;
-            };
-            ids.push((Digest::sha256_of(&bytes), parent.clone()));
+        let id = match (&c.id, &c.root) {
+            (Some(id), _) => Digest::parse(id).ok(),
+            (None, Root::Legacy { config, .. }) => src
+                .open(&Locator::Path(config.clone()))
+                .ok()
+                .and_then(|m| read_member_capped(m, config, MAX_JSON).ok())
+                .map(|b| Digest::sha256_of(&b)),
+            (None, Root::Manifest(_) | Root::V1 { .. }) => None,
+        };
+        if let Some(id) = id {
+            ids.push((id, c.parent.clone()));
         }
     }
     let mut out = Vec::new();

@@ -85,6 +85,8 @@ impl Source for OciLayout {
                     names,
                     ref_name,
                     root: Root::Manifest(d),
+                    id: None,
+                    parent: None,
                 }
             })
             .collect())

@@ -36,5 +36,6 @@ pub mod reference;
 pub mod report;
 pub mod source;
 pub mod tree;
+pub mod v1;
 
 pub use error::{Error, ErrorKind, Result};

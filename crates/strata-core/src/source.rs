@@ -38,8 +38,12 @@ pub enum Root {
         config: String,
         /// Layer members, base first.
         layers: Vec<LayerRef>,
-        /// `Parent` from `manifest.json`, when present.
-        parent: Option<String>,
+    },
+    /// An image of the pre-1.10 layout: v1 image directories, base first (each holds `json`
+    /// and `layer.tar`); the config is built from them as `docker load` builds it.
+    V1 {
+        /// v1 IDs of the chain, base first; the last is the image itself.
+        chain: Vec<String>,
     },
 }
 
@@ -52,6 +56,11 @@ pub struct Candidate {
     pub ref_name: Option<String>,
     /// Where to start reading it.
     pub root: Root,
+    /// Its image ID, when the source knows it without reading the config (the store).
+    pub id: Option<String>,
+    /// The image ID of its parent, when the source records one (`Parent` in a docker
+    /// archive's `manifest.json`, the store's parent link).
+    pub parent: Option<String>,
 }
 
 /// A place images are read from. Implementations only list entries and hand out raw bytes;

@@ -242,11 +242,15 @@ fn fetch_layers(
     let mut seen = HashSet::new();
     for (i, l) in layers.iter().enumerate() {
         let Some(d) = &l.blob.digest else { continue };
+        // Docker reports each distinct layer once, however often the manifest lists it.
+        if !seen.insert(d.clone()) {
+            continue;
+        }
         let known = job.store.has_blob(d)
             && facts
                 .get(&format!("store-blob {d}"))
                 .is_some_and(|s| s.diff_id == l.diff_id);
-        if known || !seen.insert(d.clone()) {
+        if known {
             on(Event::Line(format!("{}: Already exists", short(d))));
         } else {
             on(Event::Line(format!("{}: Pulling fs layer", short(d))));

@@ -117,6 +117,8 @@ impl Source for RegistrySource {
             names,
             ref_name: None,
             root: Root::Manifest(desc),
+            id: None,
+            parent: None,
         }])
     }
 

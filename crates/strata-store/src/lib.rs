@@ -51,6 +51,10 @@ pub struct ImageRecord {
     /// The config's labels, kept so `images` reads no blob.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, String>>,
+    /// The parent image's ID, when `docker save` recorded one and the parent is here too
+    /// (what Docker keeps as the image's `Parent`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 impl ImageRecord {
@@ -73,6 +77,7 @@ impl ImageRecord {
             docker_size,
             created,
             labels: Some(labels),
+            parent: None,
         }
     }
 }
@@ -344,8 +349,10 @@ impl Source for Store {
             .map_err(|e| Error::malformed(format!("refs.json: {id}"), e.to_string()))?;
             out.push(Candidate {
                 names: rec.tags.clone(),
-                ref_name: Some(id),
+                ref_name: Some(id.clone()),
                 root: Root::Manifest(desc),
+                id: Some(id),
+                parent: rec.parent.clone(),
             });
         }
         Ok(out)

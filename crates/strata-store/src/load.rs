@@ -152,8 +152,27 @@ pub fn load(store: &Store, source: Arc<dyn Source>) -> Result<LoadReport> {
         ..LoadReport::default()
     };
     let mut refs = store.refs()?;
-    for i in 0..candidates.len() {
+    // (image, parent) links from manifest.json, with each image's diff IDs: Docker keeps a
+    // link when the parent came in the same archive and its layers start the child's.
+    let mut links: Vec<(String, String)> = Vec::new();
+    let mut chains: Vec<(String, Vec<Digest>)> = Vec::new();
+    for (i, cand) in candidates.iter().enumerate() {
         let image = Image::open(source.clone(), &Selector::Index(i), None)?;
+        chains.push((
+            image.id.to_string(),
+            image.layers.iter().map(|l| l.diff_id.clone()).collect(),
+        ));
+        let parent = match (&cand.parent, &cand.root) {
+            (Some(p), _) => Some(p.clone()),
+            // A pre-1.10 image: its parent is the previous image of its chain.
+            (None, strata_core::source::Root::V1 { .. }) => {
+                image.ancestors.first().map(|d| d.to_string())
+            }
+            _ => None,
+        };
+        if let Some(p) = parent {
+            links.push((image.id.to_string(), p));
+        }
         let mut layers = Vec::new();
         let mut docker_size = 0;
         for k in 0..image.layers.len() {
@@ -222,6 +241,18 @@ pub fn load(store: &Store, source: Arc<dyn Source>) -> Result<LoadReport> {
             loaded.tags.push(r.familiar());
         }
         report.images.push(loaded);
+    }
+    for (child, parent) in links {
+        let chain = |id: &str| chains.iter().find(|(i, _)| i == id).map(|(_, c)| c);
+        let valid = match (chain(&child), chain(&parent)) {
+            (Some(c), Some(p)) => p.len() <= c.len() && c[..p.len()] == p[..],
+            _ => false,
+        };
+        if valid {
+            if let Some(rec) = refs.images.get_mut(&child) {
+                rec.parent = Some(parent);
+            }
+        }
     }
     store.write_refs(&refs)?;
     Ok(report)

@@ -45,6 +45,8 @@ pub fn save_docker_archive(
     let mut manifest = Vec::new();
     let mut repositories: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut written: BTreeMap<String, String> = BTreeMap::new();
+    let refs = store.refs()?;
+    let saved: Vec<&String> = images.iter().map(|(id, _)| id).collect();
     for (id, tags) in images {
         let source: Arc<dyn Source> = store.clone();
         let image = Image::open(source.clone(), &Selector::Name(id.clone()), None)?;
@@ -112,11 +114,18 @@ pub fn save_docker_archive(
                 r.familiar()
             })
             .collect();
-        manifest.push(serde_json::json!({
+        let mut item = serde_json::json!({
             "Config": cfg_name,
             "RepoTags": if familiar.is_empty() { serde_json::Value::Null } else { serde_json::json!(familiar) },
             "Layers": layer_paths,
-        }));
+        });
+        // Docker writes the parent link only when the parent is saved too.
+        if let Some(p) = refs.images.get(id).and_then(|r| r.parent.as_ref()) {
+            if saved.contains(&p) {
+                item["Parent"] = serde_json::json!(p);
+            }
+        }
+        manifest.push(item);
     }
     let m = serde_json::to_vec(&manifest)
         .map_err(|e| Error::malformed("manifest.json", e.to_string()))?;

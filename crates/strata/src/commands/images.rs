@@ -67,7 +67,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             created,
             size: rec.docker_size,
             labels,
-            parent: String::new(),
+            parent: rec.parent.clone().unwrap_or_default(),
             intermediate: false,
         });
     }

@@ -131,6 +131,7 @@ pub fn open_any(name: &str, platform: Option<&str>) -> Result<Opened> {
             docker_size: 0,
             created: None,
             labels: None,
+            parent: None,
         };
         return Ok(Opened {
             source,
@@ -213,8 +214,15 @@ pub fn local_offset(unix: i64) -> i32 {
     }
 }
 
-/// Now, in Unix nanoseconds.
+/// Now, in Unix nanoseconds. `STRATA_NOW` (Unix seconds, fractions allowed) fixes it, so
+/// relative times ("5 minutes ago") can be reproduced against a recording.
 pub fn now_nanos() -> i128 {
+    if let Some(fixed) = std::env::var("STRATA_NOW")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+    {
+        return (fixed * 1e9) as i128;
+    }
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as i128)

@@ -73,6 +73,15 @@ impl Drop for Registry {
 impl Registry {
     /// Starts the real registry with filesystem storage in a temp dir.
     pub fn start(auth: Option<&TokenAuth>) -> Registry {
+        Self::start_over(auth, None)
+    }
+
+    /// Starts the real registry serving an existing storage directory (the corpus's).
+    pub fn serve(storage: &Path) -> Registry {
+        Self::start_over(None, Some(storage))
+    }
+
+    fn start_over(auth: Option<&TokenAuth>, storage: Option<&Path>) -> Registry {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let auth_yaml = match auth {
@@ -85,7 +94,10 @@ impl Registry {
         };
         let config = format!(
             "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth_yaml}",
-            dir.path().join("data").display()
+            storage
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| dir.path().join("data"))
+                .display()
         );
         let cfg = dir.path().join("config.yml");
         std::fs::write(&cfg, config).unwrap();
