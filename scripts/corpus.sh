@@ -29,6 +29,14 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# Run from a copy: the build takes minutes, and bash reads a script as it goes.
+if [ -z "${STRATA_CORPUS_COPY:-}" ]; then
+    copy=$(mktemp /tmp/strata-corpus-sh.XXXXXX)
+    cp "$0" "$copy"
+    STRATA_CORPUS_COPY=$copy STRATA_CORPUS_HERE=$here exec bash "$copy" "$@"
+fi
+here=$STRATA_CORPUS_HERE
+rm -f "$STRATA_CORPUS_COPY"
 root=$(cd "$here/.." && pwd)
 rebuild=0
 [ "${1:-}" = "--rebuild" ] && rebuild=1
@@ -169,7 +177,7 @@ build() { # BUILDER DOCKERFILE TAG [--network=host]
 }
 build classic app strata-test/app:1
 d tag strata-test/app:1 strata-test/alias:latest
-for f in shell child newline fs; do build classic "$f" "strata-test/$f:1"; done
+for f in shell child newline fs kid; do build classic "$f" "strata-test/$f:1"; done
 log "built the small fixtures"
 build classic apt strata-test/apt:1 --network=host
 log "built apt"
@@ -187,6 +195,39 @@ d run --network none --name strata-commit2 strata-test/bookworm:1 \
 d commit -c 'WORKDIR /srv' -c 'USER nobody' strata-commit2 strata-test/commit:1 >/dev/null
 d rm strata-commit strata-commit2 >/dev/null
 log "committed"
+
+# A pre-1.10 `docker save` archive (no manifest.json: repositories, <v1 id>/json and
+# layer.tar), as Docker 1.9 wrote it; the older of its two v1 images says Docker 1.8.2, which
+# sends `docker load` through its other conversion path.
+python3 - "$C/v1.tar" <<'PY'
+import hashlib, io, json, sys, tarfile
+def tar_bytes(entries):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for name, data in entries:
+            i = tarfile.TarInfo(name); i.mtime = 1446400000
+            if data is None: i.type = tarfile.DIRTYPE; i.mode = 0o755; t.addfile(i)
+            else: i.mode = 0o644; i.size = len(data); t.addfile(i, io.BytesIO(data))
+    return b.getvalue()
+l0 = tar_bytes([("etc", None), ("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"), ("bin", None), ("bin/sh", b"#!")])
+l1 = tar_bytes([("app", None), ("app/x", b"hello <&>\n")])
+id0, id1 = "a1" * 32, "b2" * 32
+j0 = {"id": id0, "created": "2015-10-31T22:22:54.690851953Z", "container": "c" * 64,
+      "container_config": {"Hostname": "c", "Cmd": ["/bin/sh", "-c", "#(nop) ADD file:abc in /"], "Env": None},
+      "docker_version": "1.8.2", "config": {"Cmd": None, "Env": None}, "architecture": "amd64", "os": "linux", "Size": 123}
+j1 = {"id": id1, "parent": id0, "created": "2015-11-01T10:00:00.50Z", "container": "d" * 64,
+      "container_config": {"Hostname": "d", "Cmd": ["/bin/sh", "-c", "echo 'hello <&>' > /app/x"], "Env": ["PATH=/bin"]},
+      "docker_version": "1.9.1", "author": "Old Timer <old@example.com>", "comment": "v1 layer",
+      "config": {"Cmd": ["/bin/sh"], "Env": ["PATH=/bin"], "Labels": {"a": "b<c>"}},
+      "architecture": "amd64", "os": "linux", "Size": 6, "throwaway": False}
+files = []
+for id_, j, l in [(id0, j0, l0), (id1, j1, l1)]:
+    files += [(f"{id_}/", None), (f"{id_}/VERSION", b"1.0"), (f"{id_}/json", json.dumps(j, indent=1).encode()), (f"{id_}/layer.tar", l)]
+files.append(("repositories", json.dumps({"old/app": {"v1": id1}}).encode()))
+open(sys.argv[1], "wb").write(tar_bytes(files))
+PY
+d load -i "$C/v1.tar" >/dev/null
+log "made the pre-1.10 archive"
 
 # --- save ----------------------------------------------------------------------------------
 CASES=(
@@ -206,6 +247,8 @@ CASES=(
     "layers64 strata-test/layers64:1"
 )
 MULTI=(strata-test/shell:1 strata-test/committed:1)
+# All cases the daemon holds, the pre-1.10 one included (it is loaded, not saved).
+PUSHED=("${CASES[@]}" "v1 old/app:v1")
 : >"$C/cases.txt"
 for c in "${CASES[@]}"; do
     read -r -a w <<<"$c"
@@ -217,6 +260,10 @@ for r in "${MULTI[@]}"; do
     n=${r#strata-test/}; n=multi-${n%%:*}
     printf '%s\t%s\t%s\n' "$n" "$r" multi.tar >>"$C/cases.txt"
 done
+# The base and an image whose parent it is, in one archive: manifest.json records Parent.
+d save -o "$C/family.tar" strata-test/base:1 strata-test/kid:1
+printf 'multi-kid\tstrata-test/kid:1\tfamily.tar\n' >>"$C/cases.txt"
+printf 'v1\told/app:v1\tv1.tar\n' >>"$C/cases.txt"
 log "saved"
 
 # --- what docker prints ----------------------------------------------------------------------
@@ -312,7 +359,7 @@ docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
 reg_pid=$!
 for i in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
 echo "$port" >"$C/registry.port"
-for c in "${CASES[@]}"; do
+for c in "${PUSHED[@]}"; do
     read -r -a w <<<"$c"
     d tag "${w[1]}" "127.0.0.1:$port/${w[1]}"
     d push "127.0.0.1:$port/${w[1]}" >/dev/null
@@ -320,7 +367,7 @@ done
 log "pushed to 127.0.0.1:$port"
 empty_daemon
 PULL_COMMANDS=("inspect.json" "history.txt" "history-notrunc.txt" "history-json.txt" "history-H-false.txt")
-for c in "${CASES[@]}"; do
+for c in "${PUSHED[@]}"; do
     read -r -a w <<<"$c"
     o="$C/pulled/${w[0]}"
     mkdir -p "$o"
@@ -356,12 +403,17 @@ for r in "${MULTI[@]}"; do
     cp "$C/multi/load.txt" "$C/$n/load.txt"
     record "$C/$n" "$r"
 done
+mkdir -p "$C/family" "$C/multi-kid" "$C/v1"
+d load -i "$C/family.tar" >"$C/family/load.txt"
+record "$C/multi-kid" strata-test/kid:1
+d load -i "$C/v1.tar" >"$C/v1/load.txt"
+record "$C/v1" old/app:v1
 record_images "$C/images-load"
 log "loaded and recorded"
 
 # docker export of a container created from each image (what the runtime adds is left in; the
 # test skips it).
-for c in "${CASES[@]}"; do
+for c in "${PUSHED[@]}"; do
     read -r -a w <<<"$c"
     d create --name strata-export "${w[1]}" sh >/dev/null
     d export -o "$C/${w[0]}/export.tar" strata-export

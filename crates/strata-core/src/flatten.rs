@@ -245,11 +245,14 @@ pub fn cat(image: &Image, t: &Tree<'_>, path: &str, out: &mut dyn Write) -> Resu
     io::copy(&mut spool.reader(it.source())?, out).map_err(write_err)
 }
 
-/// Names for ids, as `docker export` finds them: it runs chrooted into the container's
-/// filesystem and asks Go's `os/user`, which reads the image's own `/etc/passwd` and
-/// `/etc/group` (first matching line, Go's parsing rules), except for the daemon's own uid 0,
-/// which `user.LookupId` answers from the user it cached before the chroot: always `root`
-/// (checked on the daemon with an image that names uid 0 otherwise).
+/// Names for ids, as `docker export` finds them (all checked on the daemon with images that
+/// name ids otherwise, or not at all): it runs chrooted into the container's filesystem and
+/// asks Go's `os/user`, which reads the image's own `/etc/passwd` and `/etc/group` (first
+/// matching line, Go's parsing rules). Three answers do not come from the image: uid 0 is
+/// always `root` (`user.LookupId` answers the daemon's own uid from the user it cached before
+/// the chroot), and when the image does not name them, gid 0 is `root` and uid/gid 65534 are
+/// `nobody`/`nogroup` (the synthetic records of Debian's systemd NSS module, which the
+/// daemon's libc still consults).
 struct Names {
     passwd: Vec<u8>,
     group: Vec<u8>,
@@ -310,19 +313,25 @@ impl Names {
             return Some("root");
         }
         let passwd = &self.passwd;
-        let n = self
-            .users
-            .entry(uid)
-            .or_insert_with(|| lookup(passwd, uid, false).unwrap_or_default());
+        let n = self.users.entry(uid).or_insert_with(|| {
+            lookup(passwd, uid, false)
+                .or_else(|| (uid == 65534).then(|| "nobody".to_string()))
+                .unwrap_or_default()
+        });
         Some(n.as_str()).filter(|n| !n.is_empty())
     }
 
     fn group(&mut self, gid: u32) -> Option<&str> {
         let group = &self.group;
-        let n = self
-            .groups
-            .entry(gid)
-            .or_insert_with(|| lookup(group, gid, true).unwrap_or_default());
+        let n = self.groups.entry(gid).or_insert_with(|| {
+            lookup(group, gid, true)
+                .or_else(|| match gid {
+                    0 => Some("root".to_string()),
+                    65534 => Some("nogroup".to_string()),
+                    _ => None,
+                })
+                .unwrap_or_default()
+        });
         Some(n.as_str()).filter(|n| !n.is_empty())
     }
 }

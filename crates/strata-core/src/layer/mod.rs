@@ -467,7 +467,7 @@ fn walk(
             kind,
             link: &meta.link,
         };
-        let mut file_at: Option<Vec<u8>> = None;
+        let mut file_body = false;
         fs.apply(&header, &mut |eff| {
             let (k, m) = match eff.op {
                 Op::Implied => (Kind::Dir, &implied),
@@ -487,12 +487,10 @@ fn walk(
             for (v, w) in visitors.iter_mut().zip(wants.iter_mut()) {
                 *w = v.entry(&e)? && body;
             }
-            if body {
-                file_at = Some(eff.path);
-            }
+            file_body |= body;
             Ok(())
         })?;
-        if let Some(path) = file_at {
+        if file_body {
             let mut n = 0u64;
             loop {
                 let k = entry.read(&mut buf).map_err(bad)?;
@@ -506,7 +504,7 @@ fn walk(
                     }
                 }
             }
-            fs.set_size(&path, n);
+            fs.set_file_size(n);
             for (v, w) in visitors.iter_mut().zip(wants.iter()) {
                 if *w {
                     v.body_end()?;

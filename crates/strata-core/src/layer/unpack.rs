@@ -22,7 +22,6 @@
 //! the directory holds, each inode once (regular files by size, a symlink by the length of its
 //! target, devices, FIFOs and whiteouts 0).
 
-use std::collections::{BTreeMap, HashSet};
 use std::hash::BuildHasher;
 
 use crate::error::{Error, Result};
@@ -87,27 +86,67 @@ pub enum Op {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Node {
-    Dir,
+    /// A directory, by its id (ids are never reused: a replaced directory gets a new one).
+    Dir(u32),
     Inode(u32),
+}
+
+/// An entry of the layer directory, keyed by a 128-bit hash of its path: valid while its
+/// parent directory is the one it was made in (a replaced directory orphans its old
+/// descendants without visiting them).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    node: Node,
+    parent: u32,
 }
 
 #[derive(Debug)]
 struct Inode {
     size: u64,
-    refs: u32,
-    symlink: Option<Box<[u8]>>,
     whiteout: bool,
 }
 
-/// The layer's own directory while it is unpacked: the path rules and Docker's size.
+/// Keys are already hashes: use them as they are.
+#[derive(Default, Clone, Copy)]
+struct Ident(u64);
+
+impl std::hash::Hasher for Ident {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+type IdentMap<V> = std::collections::HashMap<u128, V, std::hash::BuildHasherDefault<Ident>>;
+type IdentSet = std::collections::HashSet<u128, std::hash::BuildHasherDefault<Ident>>;
+
+/// The root directory's id.
+const ROOT: u32 = 0;
+
+/// The layer's own directory while it is unpacked: the path rules and Docker's size. Paths
+/// are kept as 128-bit keyed hashes (collisions are out of reach), so a layer of a million
+/// entries costs a few dozen megabytes here.
 pub struct LayerFs {
     what: String,
-    nodes: BTreeMap<Box<[u8]>, Node>,
+    slots: IdentMap<Slot>,
+    /// Per directory id: its parent's id, and whether it still stands.
+    dirs: Vec<(u32, bool)>,
     inodes: Vec<Inode>,
-    free: Vec<u32>,
-    names: HashSet<u64>,
-    name_hasher: std::collections::hash_map::RandomState,
-    total: u64,
+    symlinks: std::collections::HashMap<u32, Box<[u8]>>,
+    names: IdentSet,
+    keys: (std::collections::hash_map::RandomState, std::collections::hash_map::RandomState),
+    last_file: Option<u32>,
+    /// The last parent resolved (its components as named, its path and id), valid while no
+    /// directory has been replaced since: tars list a directory's entries together.
+    cache: Option<(Vec<u8>, Vec<u8>, u32, u64)>,
+    generation: u64,
 }
 
 /// The most symlinks one path resolution may follow (Linux's limit).
@@ -167,13 +206,6 @@ fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
     v
 }
 
-fn pop_component(p: &mut Vec<u8>) {
-    match p.iter().rposition(|&b| b == b'/') {
-        Some(i) => p.truncate(i),
-        None => p.clear(),
-    }
-}
-
 fn lossy(p: &[u8]) -> String {
     String::from_utf8_lossy(p).into_owned()
 }
@@ -205,18 +237,42 @@ impl LayerFs {
     pub fn new(what: &str) -> LayerFs {
         LayerFs {
             what: what.to_string(),
-            nodes: BTreeMap::new(),
+            slots: IdentMap::default(),
+            dirs: vec![(ROOT, true)],
             inodes: Vec::new(),
-            free: Vec::new(),
-            names: HashSet::new(),
-            name_hasher: std::collections::hash_map::RandomState::new(),
-            total: 0,
+            symlinks: std::collections::HashMap::new(),
+            names: IdentSet::default(),
+            keys: Default::default(),
+            last_file: None,
+            cache: None,
+            generation: 0,
         }
     }
 
-    /// Docker's size of what has been unpacked so far.
+    fn key(&self, path: &[u8]) -> u128 {
+        ((self.keys.0.hash_one(path) as u128) << 64) | self.keys.1.hash_one(path) as u128
+    }
+
+    /// Docker's size of the layer directory: each live inode once.
     pub fn size(&self) -> u64 {
-        self.total
+        // Directory ids grow from parent to child, so one pass settles which still stand.
+        let mut live = vec![false; self.dirs.len()];
+        for (d, &(parent, alive)) in self.dirs.iter().enumerate() {
+            live[d] = alive && (d == ROOT as usize || live[parent as usize]);
+        }
+        let mut used = vec![false; self.inodes.len()];
+        for s in self.slots.values() {
+            if let Node::Inode(i) = s.node {
+                if live[s.parent as usize] {
+                    used[i as usize] = true;
+                }
+            }
+        }
+        used.iter()
+            .zip(&self.inodes)
+            .filter(|(u, _)| **u)
+            .map(|(_, i)| i.size)
+            .sum()
     }
 
     fn bad(&self, entry: &[u8], reason: impl Into<String>) -> Error {
@@ -229,84 +285,65 @@ impl LayerFs {
 
     /// tar-split's rule: a cleaned member name may appear only once in a layer.
     pub fn check_duplicate(&mut self, name: &[u8]) -> Result<()> {
-        let key = self.name_hasher.hash_one(go_clean(name));
+        let key = self.key(&go_clean(name));
         if !self.names.insert(key) {
             return Err(self.bad(name, "duplicates of file paths not supported"));
         }
         Ok(())
     }
 
-    fn new_inode(&mut self, size: u64, symlink: Option<Box<[u8]>>, whiteout: bool) -> Node {
-        self.total += size;
-        let ino = Inode {
-            size,
-            refs: 1,
-            symlink,
-            whiteout,
-        };
-        match self.free.pop() {
-            Some(i) => {
-                self.inodes[i as usize] = ino;
-                Node::Inode(i)
-            }
-            None => {
-                self.inodes.push(ino);
-                Node::Inode((self.inodes.len() - 1) as u32)
-            }
-        }
+    fn new_inode(&mut self, size: u64, whiteout: bool) -> Node {
+        self.inodes.push(Inode { size, whiteout });
+        Node::Inode((self.inodes.len() - 1) as u32)
     }
 
-    fn unref(&mut self, n: Node) {
-        if let Node::Inode(i) = n {
-            let ino = &mut self.inodes[i as usize];
-            ino.refs -= 1;
-            if ino.refs == 0 {
-                self.total -= ino.size;
-                ino.symlink = None;
-                self.free.push(i);
-            }
-        }
+    fn new_dir(&mut self, parent: u32) -> Node {
+        self.dirs.push((parent, true));
+        Node::Dir((self.dirs.len() - 1) as u32)
     }
 
-    fn remove_all(&mut self, path: &[u8]) {
-        let Some(n) = self.nodes.remove(path) else {
-            return;
-        };
-        self.unref(n);
-        if n == Node::Dir {
-            let mut lo = path.to_vec();
-            lo.push(b'/');
-            let mut hi = path.to_vec();
-            hi.push(b'/' + 1);
-            let doomed: Vec<Box<[u8]>> = self
-                .nodes
-                .range::<[u8], _>((
-                    std::ops::Bound::Included(lo.as_slice()),
-                    std::ops::Bound::Excluded(hi.as_slice()),
-                ))
-                .map(|(k, _)| k.clone())
-                .collect();
-            for d in doomed {
-                if let Some(n) = self.nodes.remove(&d) {
-                    self.unref(n);
-                }
+    /// The entry at `path` in the directory `parent`, if it stands.
+    fn get(&self, path: &[u8], parent: u32) -> Option<Node> {
+        self.slots
+            .get(&self.key(path))
+            .filter(|s| s.parent == parent)
+            .map(|s| s.node)
+    }
+
+    fn put(&mut self, path: &[u8], parent: u32, node: Node) {
+        let k = self.key(path);
+        self.slots.insert(k, Slot { node, parent });
+    }
+
+    /// Removes what stands at a path; a directory's contents go with it (orphaned).
+    fn remove_all(&mut self, path: &[u8], parent: u32) {
+        let k = self.key(path);
+        if let Some(s) = self.slots.get(&k).copied().filter(|s| s.parent == parent) {
+            self.slots.remove(&k);
+            if let Node::Dir(id) = s.node {
+                self.dirs[id as usize].1 = false;
             }
+            // A replaced directory or symlink may have been part of a cached resolution.
+            self.generation += 1;
         }
     }
 
     /// Resolves directory components as the kernel does inside the chroot: this layer's
     /// symlinks are followed (an absolute target restarts at the root, `..` stops there), a
     /// missing directory is created when `create` (reported through `implied`), and a symlink
-    /// must lead to an existing directory.
+    /// must lead to an existing directory. Returns the path and the directory's id.
     fn resolve_dir(
         &mut self,
         entry: &[u8],
         comps: &[&[u8]],
         create: bool,
         implied: &mut dyn FnMut(&[u8]) -> Result<()>,
-    ) -> Result<Vec<u8>> {
+    ) -> Result<(Vec<u8>, u32)> {
         let mut todo: Vec<Vec<u8>> = comps.iter().rev().map(|c| c.to_vec()).collect();
         let mut cur: Vec<u8> = Vec::new();
+        let mut id = ROOT;
+        // The directories walked through, to go back up on `..`.
+        let mut up: Vec<(usize, u32)> = Vec::new();
         let mut hops = 0;
         // Components at stack positions >= `strict` come from a symlink target: they must exist.
         let mut strict = usize::MAX;
@@ -318,16 +355,23 @@ impl LayerFs {
             match c.as_slice() {
                 b"" | b"." => continue,
                 b".." => {
-                    pop_component(&mut cur);
+                    if let Some((len, pid)) = up.pop() {
+                        cur.truncate(len);
+                        id = pid;
+                    }
                     continue;
                 }
                 _ => {}
             }
             let next = join(&cur, &c);
-            match self.nodes.get(next.as_slice()).copied() {
-                Some(Node::Dir) => cur = next,
+            match self.get(&next, id) {
+                Some(Node::Dir(d)) => {
+                    up.push((cur.len(), id));
+                    cur = next;
+                    id = d;
+                }
                 Some(Node::Inode(i)) => {
-                    let Some(target) = self.inodes[i as usize].symlink.clone() else {
+                    let Some(target) = self.symlinks.get(&i).cloned() else {
                         return Err(self.bad(
                             entry,
                             format!("parent {:?} is not a directory", lossy(&next)),
@@ -339,6 +383,8 @@ impl LayerFs {
                     }
                     if target.first() == Some(&b'/') {
                         cur.clear();
+                        id = ROOT;
+                        up.clear();
                     }
                     strict = strict.min(todo.len());
                     for part in target.split(|&b| b == b'/').rev() {
@@ -349,20 +395,41 @@ impl LayerFs {
                     if !create || from_target {
                         return Err(self.bad(
                             entry,
-                            format!(
-                                "{:?}: no such file or directory in this layer",
-                                lossy(&next)
-                            ),
+                            format!("{:?}: no such file or directory in this layer", lossy(&next)),
                         ));
                     }
-                    self.nodes
-                        .insert(next.clone().into_boxed_slice(), Node::Dir);
+                    let node = self.new_dir(id);
+                    self.put(&next, id, node);
                     implied(&next)?;
+                    up.push((cur.len(), id));
                     cur = next;
+                    id = match node {
+                        Node::Dir(d) => d,
+                        Node::Inode(_) => id,
+                    };
                 }
             }
         }
-        Ok(cur)
+        Ok((cur, id))
+    }
+
+    /// Resolves an entry's parent, reusing the last answer when the entry names the same
+    /// parent and no directory was replaced since.
+    fn parent_of_entry(
+        &mut self,
+        entry: &[u8],
+        comps: &[&[u8]],
+        implied: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<(Vec<u8>, u32)> {
+        let named = comps.join(&b'/');
+        if let Some((n, path, id, generation)) = &self.cache {
+            if *n == named && *generation == self.generation {
+                return Ok((path.clone(), *id));
+            }
+        }
+        let (path, id) = self.resolve_dir(entry, comps, true, implied)?;
+        self.cache = Some((named, path.clone(), id, self.generation));
+        Ok((path, id))
     }
 
     /// Applies one tar entry. `effect` receives what it does, in order (implied parents
@@ -372,6 +439,7 @@ impl LayerFs {
         h: &Header<'_>,
         effect: &mut dyn FnMut(Effect) -> Result<()>,
     ) -> Result<bool> {
+        self.last_file = None;
         let comps = docker_components(h.name);
         let Some((&base, parents)) = comps.split_last() else {
             // The root: Docker skips `.` and merges metadata into `/`; it can only be a
@@ -381,7 +449,7 @@ impl LayerFs {
             }
             return Err(self.bad(h.name, "the layer root must be a directory"));
         };
-        let parent = self.resolve_dir(h.name, parents, true, &mut |p| {
+        let (parent, pid) = self.parent_of_entry(h.name, parents, &mut |p| {
             effect(Effect {
                 op: Op::Implied,
                 path: p.to_vec(),
@@ -401,7 +469,7 @@ impl LayerFs {
                 return Err(self.bad(h.name, "whiteout of the directory itself"));
             }
             let target = join(&parent, orig);
-            if self.nodes.contains_key(target.as_slice()) {
+            if self.get(&target, pid).is_some() {
                 return Err(self.bad(
                     h.name,
                     format!(
@@ -410,8 +478,8 @@ impl LayerFs {
                     ),
                 ));
             }
-            let n = self.new_inode(0, None, true);
-            self.nodes.insert(target.clone().into_boxed_slice(), n);
+            let n = self.new_inode(0, true);
+            self.put(&target, pid, n);
             effect(Effect {
                 op: Op::Whiteout,
                 path: target,
@@ -420,10 +488,10 @@ impl LayerFs {
             return Ok(true);
         }
         let path = join(&parent, base);
-        let existing = self.nodes.get(path.as_slice()).copied();
-        match h.kind {
-            Some(Kind::Dir) if existing == Some(Node::Dir) => {}
-            _ => self.remove_all(&path),
+        let existing = self.get(&path, pid);
+        match (h.kind, existing) {
+            (Some(Kind::Dir), Some(Node::Dir(_))) => {}
+            _ => self.remove_all(&path, pid),
         }
         let (node, op, target) = match h.kind {
             None => {
@@ -431,54 +499,58 @@ impl LayerFs {
                 let Some((&tbase, tparents)) = tcomps.split_last() else {
                     return Err(self.bad(h.name, "hardlink to the root directory"));
                 };
-                let tdir = self
+                let missing = |fs: &Self| {
+                    fs.bad(
+                        h.name,
+                        format!("hardlink target {:?} is not in this layer", lossy(h.link)),
+                    )
+                };
+                let (tdir, tid) = self
                     .resolve_dir(h.name, tparents, false, &mut |_| Ok(()))
-                    .map_err(|_| {
-                        self.bad(
-                            h.name,
-                            format!("hardlink target {:?} is not in this layer", lossy(h.link)),
-                        )
-                    })?;
+                    .map_err(|_| missing(self))?;
                 let target = join(&tdir, tbase);
-                match self.nodes.get(target.as_slice()).copied() {
+                match self.get(&target, tid) {
                     Some(Node::Inode(i)) if !self.inodes[i as usize].whiteout => {
-                        self.inodes[i as usize].refs += 1;
                         (Node::Inode(i), Op::Link, target)
                     }
-                    Some(Node::Dir) => {
+                    Some(Node::Dir(_)) => {
                         return Err(self.bad(
                             h.name,
                             format!("hardlink to the directory {:?}", lossy(&target)),
                         ));
                     }
-                    _ => {
-                        return Err(self.bad(
-                            h.name,
-                            format!("hardlink target {:?} is not in this layer", lossy(h.link)),
-                        ));
-                    }
+                    _ => return Err(missing(self)),
                 }
             }
-            Some(Kind::Dir) => (Node::Dir, Op::Put, Vec::new()),
-            Some(Kind::Symlink) => (
-                self.new_inode(h.link.len() as u64, Some(h.link.into()), false),
-                Op::Put,
-                Vec::new(),
-            ),
-            // A regular file's size is set once its body has been read.
-            Some(_) => (self.new_inode(0, None, false), Op::Put, Vec::new()),
+            Some(Kind::Dir) => match existing {
+                Some(n @ Node::Dir(_)) => (n, Op::Put, Vec::new()),
+                _ => (self.new_dir(pid), Op::Put, Vec::new()),
+            },
+            Some(Kind::Symlink) => {
+                let n = self.new_inode(h.link.len() as u64, false);
+                if let Node::Inode(i) = n {
+                    self.symlinks.insert(i, h.link.into());
+                }
+                (n, Op::Put, Vec::new())
+            }
+            Some(k) => {
+                // A regular file's size is set once its body has been read.
+                let n = self.new_inode(0, false);
+                if let (Kind::File, Node::Inode(i)) = (k, n) {
+                    self.last_file = Some(i);
+                }
+                (n, Op::Put, Vec::new())
+            }
         };
-        self.nodes.insert(path.clone().into_boxed_slice(), node);
+        self.put(&path, pid, node);
         effect(Effect { op, path, target })?;
         Ok(true)
     }
 
-    /// Sets the size of the regular file at `path` (its body length).
-    pub fn set_size(&mut self, path: &[u8], size: u64) {
-        if let Some(Node::Inode(i)) = self.nodes.get(path).copied() {
-            let ino = &mut self.inodes[i as usize];
-            self.total = self.total - ino.size + size;
-            ino.size = size;
+    /// Sets the size of the regular file the last entry created (its body length).
+    pub fn set_file_size(&mut self, size: u64) {
+        if let Some(i) = self.last_file {
+            self.inodes[i as usize].size = size;
         }
     }
 }
@@ -507,13 +579,7 @@ mod tests {
                 Ok(())
             })?;
             if *kind == Some(Kind::File) {
-                fs.set_size(
-                    &{
-                        let c = docker_components(name.as_bytes());
-                        c.join(&b'/')
-                    },
-                    10,
-                );
+                fs.set_file_size(10);
             }
         }
         Ok((fs.size(), out))
@@ -588,6 +654,21 @@ mod tests {
         assert!(err(run(&[("l", S, "nowhere"), ("l/x", F, "")])).contains("no such file"));
         assert!(err(run(&[("l", S, "l"), ("l/x", F, "")])).contains("too many levels"));
         assert!(err(run(&[("/", F, "")])).contains("root"));
+    }
+
+    #[test]
+    fn a_replaced_symlink_is_not_resolved_from_the_cache() {
+        let (_, e) = run(&[
+            ("a/", D, ""),
+            ("b/", D, ""),
+            ("l", S, "a"),
+            ("l/x", F, ""),
+            ("/l", S, "b"),
+            ("l/y", F, ""),
+        ])
+        .unwrap();
+        assert_eq!(e[3], "Put a/x");
+        assert_eq!(e[5], "Put b/y");
     }
 
     #[test]
