@@ -37,6 +37,8 @@ pub struct Loaded {
     pub tags: Vec<String>,
     /// For each tag that moved: (familiar tag, ID it was taken from).
     pub renamed: Vec<(String, String)>,
+    /// Whether `docker load` announces it: its pre-1.10 path prints no `Loaded image` lines.
+    pub announced: bool,
 }
 
 /// The outcome of a load, in archive order.
@@ -213,6 +215,7 @@ pub fn load(store: &Store, source: Arc<dyn Source>) -> Result<LoadReport> {
             id: id.clone(),
             tags: Vec::new(),
             renamed: Vec::new(),
+            announced: !matches!(cand.root, strata_core::source::Root::V1 { .. }),
         };
         let rec = refs.images.entry(id.clone()).or_insert_with(|| {
             ImageRecord::new(

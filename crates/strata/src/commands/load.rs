@@ -57,6 +57,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     "The image {tag} already exists, renaming the old one with ID {old} to empty string\n"
                 ));
             }
+            if !img.announced {
+                continue;
+            }
             for t in &img.tags {
                 out.push_str(&format!("Loaded image: {t}\n"));
             }

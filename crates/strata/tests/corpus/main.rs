@@ -264,7 +264,7 @@ fn docker_command(name: &str, file: &str, from: From) {
     let case = case(&c, name);
     let cmd = command(&c, file);
     let (image, root) = match from {
-        From::Archive if case.tar == "multi.tar" => (
+        From::Archive if case.tar != format!("{}.tar", case.name) => (
             format!(
                 "docker-archive:{}:{}",
                 c.join(&case.tar).display(),
