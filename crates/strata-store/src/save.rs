@@ -3,7 +3,7 @@
 //! the diff ID, so image IDs survive the round trip) or an OCI archive.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::sync::Arc;
 
 use strata_core::digest::Digest;
@@ -35,11 +35,91 @@ fn add_bytes<W: Write>(b: &mut tar::Builder<W>, path: &str, data: &[u8]) -> Resu
     b.append_data(&mut h, path, data).map_err(tar_err(path))
 }
 
+/// A layer blob read back as its tar, hashing both (digest and diff ID) as it goes.
+struct VerifiedLayer<'a> {
+    tar: Box<dyn Read + 'a>,
+    state: std::sync::Arc<std::sync::Mutex<(strata_core::digest::Hasher, u64)>>,
+    diff: strata_core::digest::Hasher,
+}
+
+/// Hashes the stored bytes on their way into the decompressor.
+struct Stored<R> {
+    inner: R,
+    state: std::sync::Arc<std::sync::Mutex<(strata_core::digest::Hasher, u64)>>,
+}
+
+impl<R: Read> Read for Stored<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut st) = self.state.lock() {
+            st.0.update(&buf[..n]);
+            st.1 += n as u64;
+        }
+        Ok(n)
+    }
+}
+
+impl<'a> VerifiedLayer<'a> {
+    fn open(raw: Box<dyn strata_core::files::ReadSeek + Send + 'a>, what: &str) -> Result<Self> {
+        use strata_core::digest::{Algorithm, Hasher};
+        let state = std::sync::Arc::new(std::sync::Mutex::new((Hasher::new(Algorithm::Sha256), 0)));
+        let mut r = io::BufReader::with_capacity(
+            1 << 18,
+            Stored {
+                inner: raw,
+                state: state.clone(),
+            },
+        );
+        let magic = io::BufRead::fill_buf(&mut r).map_err(tar_err(what))?;
+        let comp = Compression::sniff(magic);
+        let tar: Box<dyn Read + 'a> = match comp {
+            Compression::None => Box::new(r),
+            c => c.decoder(Box::new(r)).map_err(tar_err(what))?,
+        };
+        Ok(VerifiedLayer {
+            tar,
+            state,
+            diff: Hasher::new(Algorithm::Sha256),
+        })
+    }
+
+    /// Checks what passed (reading any rest of the blob into its digest).
+    fn check(&mut self, digest: Option<&Digest>, diff_id: &Digest, what: &str) -> Result<()> {
+        io::copy(self, &mut io::sink()).map_err(tar_err(what))?;
+        let diff = std::mem::replace(
+            &mut self.diff,
+            strata_core::digest::Hasher::new(strata_core::digest::Algorithm::Sha256),
+        )
+        .finish();
+        strata_core::digest::verify(&format!("{what}: diff ID"), diff_id, &diff)?;
+        if let Some(d) = digest {
+            let fresh = strata_core::digest::Hasher::new(strata_core::digest::Algorithm::Sha256);
+            let got = match self.state.lock() {
+                Ok(mut st) => std::mem::replace(&mut st.0, fresh).finish(),
+                Err(_) => return Err(Error::malformed(what, "hashing failed")),
+            };
+            strata_core::digest::verify(what, d, &got)?;
+        }
+        Ok(())
+    }
+}
+
+impl Read for VerifiedLayer<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.tar.read(buf)?;
+        self.diff.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// Writes `ids` (image IDs) with the tags the caller chose for each, as a docker-archive.
+/// `spool`: the output cannot be taken back (a pipe), so each layer is verified before any
+/// of its bytes are written.
 pub fn save_docker_archive(
     store: Arc<Store>,
     images: &[(String, Vec<String>)],
     out: &mut dyn Write,
+    spool: bool,
 ) -> Result<()> {
     let mut b = tar::Builder::new(out);
     let mut manifest = Vec::new();
@@ -62,14 +142,7 @@ pub fn save_docker_archive(
             let v1 = c.hex().to_string();
             let path = format!("{v1}/layer.tar");
             if !written.contains_key(&v1) {
-                let what = format!("layer {}", l.diff_id);
-                let mut m = image.source().open(&l.blob.locator)?;
-                let mut magic = [0u8; 4];
-                let n = m.reader.read(&mut magic).map_err(tar_err(&what))?;
-                m.reader
-                    .seek(io::SeekFrom::Start(0))
-                    .map_err(tar_err(&what))?;
-                let comp = Compression::sniff(&magic[..n]);
+                let what = format!("{}: layer {}", store.describe(), l.diff_id);
                 // The uncompressed size is needed for the tar header: use the stored facts.
                 let size = store
                     .facts()
@@ -83,9 +156,6 @@ pub fn save_docker_archive(
                     ))
                     .map(|s| s.uncompressed_size)
                     .ok_or_else(|| Error::malformed(&what, "no layer facts in the store"))?;
-                let reader = comp
-                    .decoder(Box::new(io::BufReader::with_capacity(1 << 18, m.reader)))
-                    .map_err(tar_err(&what))?;
                 add_bytes(&mut b, &format!("{v1}/VERSION"), b"1.0")?;
                 add_bytes(
                     &mut b,
@@ -93,8 +163,23 @@ pub fn save_docker_archive(
                     format!("{{\"id\":\"{v1}\"}}").as_bytes(),
                 )?;
                 let mut h = header(size, 0o644);
-                b.append_data(&mut h, &path, reader)
-                    .map_err(tar_err(&what))?;
+                // Nothing leaves unverified: the blob's digest and the tar's diff ID are
+                // checked as the bytes pass (a failure discards an output file). When the
+                // output cannot be taken back (a pipe), the tar is spooled and checked first.
+                let m = image.source().open(&l.blob.locator)?;
+                let mut verified = VerifiedLayer::open(m.reader, &what)?;
+                if spool {
+                    let tmp = std::env::temp_dir();
+                    let mut f = tempfile::tempfile().map_err(|e| Error::io(&tmp, e))?;
+                    io::copy(&mut verified, &mut f).map_err(tar_err(&what))?;
+                    verified.check(l.blob.digest.as_ref(), &l.diff_id, &what)?;
+                    f.seek(io::SeekFrom::Start(0)).map_err(tar_err(&what))?;
+                    b.append_data(&mut h, &path, f).map_err(tar_err(&what))?;
+                } else {
+                    b.append_data(&mut h, &path, &mut verified)
+                        .map_err(tar_err(&what))?;
+                    verified.check(l.blob.digest.as_ref(), &l.diff_id, &what)?;
+                }
                 written.insert(v1.clone(), path.clone());
             }
             layer_paths.push(path);

@@ -141,7 +141,10 @@ pub struct LayerFs {
     inodes: Vec<Inode>,
     symlinks: std::collections::HashMap<u32, Box<[u8]>>,
     names: IdentSet,
-    keys: (std::collections::hash_map::RandomState, std::collections::hash_map::RandomState),
+    keys: (
+        std::collections::hash_map::RandomState,
+        std::collections::hash_map::RandomState,
+    ),
     last_file: Option<u32>,
     /// The last parent resolved (its components as named, its path and id), valid while no
     /// directory has been replaced since: tars list a directory's entries together.
@@ -395,7 +398,10 @@ impl LayerFs {
                     if !create || from_target {
                         return Err(self.bad(
                             entry,
-                            format!("{:?}: no such file or directory in this layer", lossy(&next)),
+                            format!(
+                                "{:?}: no such file or directory in this layer",
+                                lossy(&next)
+                            ),
                         ));
                     }
                     let node = self.new_dir(id);

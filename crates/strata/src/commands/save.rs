@@ -44,9 +44,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
             None => chosen.push((id, tag.into_iter().collect())),
         }
     }
+    let to_pipe = args.output.is_none();
     let write = |out: &mut dyn Write| -> Result<()> {
         match args.format.as_str() {
-            "docker" => strata_store::save::save_docker_archive(store.clone(), &chosen, out)?,
+            "docker" => {
+                strata_store::save::save_docker_archive(store.clone(), &chosen, out, to_pipe)?
+            }
             "oci" => strata_store::save::save_oci_archive(store.clone(), &chosen, out)?,
             f => anyhow::bail!("unknown --format {f:?}: use docker or oci"),
         }
