@@ -17,7 +17,8 @@
 //! dive), and a whiteout of a path absent below makes dive stop visiting that layer (strata
 //! counts it as 0 and goes on).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use crate::tree::{Change, Kind, LayerIndex};
 
@@ -51,170 +52,368 @@ pub struct Efficiency {
     pub layer_sizes: Vec<u64>,
 }
 
-fn parent(p: &[u8]) -> Option<&[u8]> {
-    p.iter().rposition(|&b| b == b'/').map(|i| &p[..i])
+const NONE: u32 = u32::MAX;
+
+/// What the analysis keeps per path ever seen (48 bytes): where its name is, its place in the
+/// path tree, dive's counters, and its state in the stacked tree.
+#[derive(Debug, Clone, Copy)]
+struct PathInfo {
+    off: u32,
+    parent: u32,
+    first_child: u32,
+    next_sibling: u32,
+    /// Layers that discover it, with the stacked state in the top two bits (see `STACKED`).
+    count: u32,
+    cumulative: u64,
+    min: u64,
+    stacked_size: u64,
 }
 
-/// dive's stacked tree: path → (size, is a directory entry). Keys borrow from the indexes.
-type Stacked<'a> = BTreeMap<&'a [u8], (u64, bool)>;
+const IN_STACK: u32 = 1 << 31;
+const STACKED_DIR: u32 = 1 << 30;
+const COUNT: u32 = STACKED_DIR - 1;
 
-fn under<'a, 'b>(
-    st: &'b Stacked<'a>,
-    path: &[u8],
-) -> impl Iterator<Item = (&'b &'a [u8], &'b (u64, bool))> {
-    let mut lo = path.to_vec();
-    lo.push(b'/');
-    let mut hi = path.to_vec();
-    hi.push(b'/' + 1);
-    st.range::<[u8], _>((
-        std::ops::Bound::Included(lo.as_slice()),
-        std::ops::Bound::Excluded(hi.as_slice()),
-    ))
-    .collect::<Vec<_>>()
-    .into_iter()
+/// dive's model, fed one layer at a time (so only one layer's index need be in memory):
+/// paths are interned once, in a tree, with their counters beside them.
+pub struct Analyzer {
+    arena: Vec<u8>,
+    ids: HashMap<u64, u32, std::hash::BuildHasherDefault<IdentHasher>>,
+    /// Paths whose 64-bit hash another path already had.
+    collided: HashMap<Box<[u8]>, u32>,
+    key: std::collections::hash_map::RandomState,
+    paths: Vec<PathInfo>,
+    layer_sizes: Vec<u64>,
 }
 
-fn subtree_sum(st: &Stacked<'_>, path: &[u8]) -> u64 {
-    let own = st.get(path).map(|(s, _)| *s).unwrap_or(0);
-    own + under(st, path).map(|(_, (s, _))| *s).sum::<u64>()
-}
+/// Keys are already hashes.
+#[derive(Default)]
+struct IdentHasher(u64);
 
-fn remove_subtree(st: &mut Stacked<'_>, path: &[u8]) {
-    st.remove(path);
-    let doomed: Vec<&[u8]> = under(st, path).map(|(k, _)| *k).collect();
-    for d in doomed {
-        st.remove(d);
+impl std::hash::Hasher for IdentHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
-/// The layer's own tree: (path, whiteout?) → (size, dir entry?).
-type Own<'a> = BTreeMap<(&'a [u8], bool), (u64, bool)>;
+fn parent(p: &[u8]) -> &[u8] {
+    match p.iter().rposition(|&b| b == b'/') {
+        Some(i) => &p[..i],
+        None => b"",
+    }
+}
 
-fn add_parents<'a>(own: &mut Own<'a>, p: &'a [u8]) {
-    let mut q = parent(p);
-    while let Some(d) = q {
-        if own.contains_key(&(d, false)) {
-            break;
+/// Grows a vector by half rather than doubling it: these hold a million entries.
+fn grow<T>(v: &mut Vec<T>, more: usize) {
+    if v.len() + more > v.capacity() {
+        v.reserve_exact((v.capacity() / 2).max(more).max(1024));
+    }
+}
+
+/// One entry of a layer's own tree, before duplicates are folded: dive's map inserts
+/// (`set`) or keeps what is there (`!set`).
+#[derive(Clone, Copy)]
+struct Own {
+    id: u32,
+    whiteout: bool,
+    set: bool,
+    dir: bool,
+    size: u64,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Analyzer {
+    /// An empty analysis.
+    pub fn new() -> Analyzer {
+        let root = PathInfo {
+            off: 0,
+            parent: NONE,
+            first_child: NONE,
+            next_sibling: NONE,
+            count: 0,
+            cumulative: 0,
+            min: u64::MAX,
+            stacked_size: 0,
+        };
+        let mut a = Analyzer {
+            arena: Vec::new(),
+            ids: HashMap::default(),
+            collided: HashMap::new(),
+            key: Default::default(),
+            paths: vec![root],
+            layer_sizes: Vec::new(),
+        };
+        let k = a.key.hash_one(b"" as &[u8]);
+        a.ids.insert(k, 0);
+        a
+    }
+
+    fn path(&self, id: u32) -> &[u8] {
+        let start = self.paths[id as usize].off as usize;
+        let end = self
+            .paths
+            .get(id as usize + 1)
+            .map_or(self.arena.len(), |n| n.off as usize);
+        &self.arena[start..end]
+    }
+
+    fn lookup(&self, p: &[u8]) -> Option<u32> {
+        match self.ids.get(&self.key.hash_one(p)) {
+            Some(&id) if self.path(id) == p => Some(id),
+            Some(_) => self.collided.get(p).copied(),
+            None => None,
         }
-        own.insert((d, false), (0, false));
-        q = parent(d);
+    }
+
+    /// The id of a path, interning it and its parents.
+    fn intern(&mut self, p: &[u8]) -> u32 {
+        if let Some(id) = self.lookup(p) {
+            return id;
+        }
+        let pid = self.intern(parent(p));
+        let id = self.paths.len() as u32;
+        grow(&mut self.arena, p.len());
+        let off = self.arena.len() as u32;
+        self.arena.extend_from_slice(p);
+        let sibling = self.paths[pid as usize].first_child;
+        self.paths[pid as usize].first_child = id;
+        grow(&mut self.paths, 1);
+        self.paths.push(PathInfo {
+            off,
+            parent: pid,
+            first_child: NONE,
+            next_sibling: sibling,
+            count: 0,
+            cumulative: 0,
+            min: u64::MAX,
+            stacked_size: 0,
+        });
+        let k = self.key.hash_one(p);
+        if self.ids.contains_key(&k) {
+            self.collided.insert(p.into(), id);
+        } else {
+            self.ids.insert(k, id);
+        }
+        id
+    }
+
+    fn descendants(&self, id: u32, out: &mut Vec<u32>) {
+        let mut todo = vec![self.paths[id as usize].first_child];
+        while let Some(mut c) = todo.pop() {
+            while c != NONE {
+                out.push(c);
+                todo.push(self.paths[c as usize].first_child);
+                c = self.paths[c as usize].next_sibling;
+            }
+        }
+    }
+
+    fn stacked(&self, id: u32) -> Option<(u64, bool)> {
+        let p = &self.paths[id as usize];
+        (p.count & IN_STACK != 0).then_some((p.stacked_size, p.count & STACKED_DIR != 0))
+    }
+
+    fn subtree_sum(&self, id: u32) -> u64 {
+        let mut d = vec![id];
+        self.descendants(id, &mut d);
+        d.iter()
+            .filter_map(|&c| self.stacked(c))
+            .map(|(s, _)| s)
+            .sum()
+    }
+
+    fn remove_subtree(&mut self, id: u32) {
+        let mut d = vec![id];
+        self.descendants(id, &mut d);
+        for c in d {
+            self.paths[c as usize].count &= COUNT;
+        }
+    }
+
+    /// Adds the next layer (base first).
+    pub fn add_layer(&mut self, l: &LayerIndex) {
+        // The layer's own tree, as dive builds it: (path, whiteout?) → (size, dir entry?),
+        // with implied parents. Entries are collected in order and folded below.
+        let mut ops: Vec<Own> = Vec::new();
+        // Paths that already have a (path, false) entry this layer: where implied parents stop.
+        let mut seen = vec![false; self.paths.len()];
+        let mut size = 0u64;
+        let add = |a: &mut Analyzer, ops: &mut Vec<Own>, seen: &mut Vec<bool>, id: u32, o: Own| {
+            if seen.len() < a.paths.len() {
+                seen.resize(a.paths.len(), false);
+            }
+            let mut q = a.paths[id as usize].parent;
+            while q != NONE && q != 0 && !seen[q as usize] {
+                seen[q as usize] = true;
+                ops.push(Own {
+                    id: q,
+                    whiteout: false,
+                    set: false,
+                    dir: false,
+                    size: 0,
+                });
+                q = a.paths[q as usize].parent;
+            }
+            if !o.whiteout {
+                seen[id as usize] = true;
+            }
+            ops.push(o);
+        };
+        for c in l.changes() {
+            let (p, whiteout, set, dir, s) = match c {
+                Change::Put(p, n) => {
+                    let s = if n.kind == Kind::File { n.size } else { 0 };
+                    size += s;
+                    (p, false, true, n.kind == Kind::Dir, s)
+                }
+                // dive adds missing parents itself, as directories of size 0.
+                Change::Implied(p, _) => (p, false, false, false, 0),
+                Change::Link(p, _, _) => (p, false, true, false, 0),
+                // Kept apart from a same-named entry: dive's node is named `.wh.NAME`.
+                Change::Whiteout(p) => (p, true, true, false, 0),
+                Change::Opaque(d) if !d.is_empty() => (d, false, false, false, 0),
+                Change::Opaque(_) => continue,
+            };
+            let id = self.intern(p);
+            let o = Own {
+                id,
+                whiteout,
+                set,
+                dir,
+                size: s,
+            };
+            add(self, &mut ops, &mut seen, id, o);
+        }
+        drop(seen);
+        self.layer_sizes.push(size);
+        // Fold: per (path, whiteout?), inserts win and "keep" entries only fill a gap.
+        ops.sort_by_key(|o| (o.id, o.whiteout));
+        let mut own: Vec<Own> = Vec::with_capacity(ops.len());
+        for o in ops {
+            match own.last_mut() {
+                Some(last) if last.id == o.id && last.whiteout == o.whiteout => {
+                    if o.set {
+                        *last = o;
+                    }
+                }
+                _ => own.push(o),
+            }
+        }
+        // Leaves: entries of this layer with nothing of this layer under them.
+        let mut inner = vec![false; self.paths.len()];
+        for o in &own {
+            let p = self.paths[o.id as usize].parent;
+            if p != NONE {
+                inner[p as usize] = true;
+            }
+        }
+        for o in &own {
+            if !o.whiteout && inner[o.id as usize] {
+                continue;
+            }
+            let bytes = if o.whiteout {
+                match self.stacked(o.id) {
+                    Some((_, true)) => self.subtree_sum(o.id),
+                    _ => 0,
+                }
+            } else {
+                o.size
+            };
+            let p = &mut self.paths[o.id as usize];
+            p.count += 1;
+            p.cumulative += bytes;
+            p.min = p.min.min(bytes);
+        }
+        drop(inner);
+        // Stack this layer on the ones below, as dive does (whiteouts remove; opaque
+        // ignored), in path order.
+        own.sort_by(|a, b| {
+            self.path(a.id)
+                .cmp(self.path(b.id))
+                .then(a.whiteout.cmp(&b.whiteout))
+        });
+        for o in own {
+            if o.whiteout {
+                self.remove_subtree(o.id);
+                continue;
+            }
+            let (cur, cur_dir) = self.stacked(o.id).unwrap_or((0, false));
+            let present = self.stacked(o.id).is_some();
+            // Implied parents keep what an explicit entry said.
+            let (ns, nd) = if o.size > 0 || o.dir || !present || cur == 0 {
+                (o.size, o.dir || cur_dir)
+            } else {
+                (cur, cur_dir)
+            };
+            let p = &mut self.paths[o.id as usize];
+            p.stacked_size = ns;
+            p.count = (p.count & COUNT) | IN_STACK | if nd { STACKED_DIR } else { 0 };
+        }
+    }
+
+    /// The result.
+    pub fn finish(self) -> Efficiency {
+        let (mut min_sum, mut cum_sum) = (0u64, 0u64);
+        let mut inefficiencies = Vec::new();
+        for (id, p) in self.paths.iter().enumerate() {
+            let count = p.count & COUNT;
+            if count == 0 {
+                continue;
+            }
+            min_sum += p.min;
+            cum_sum += p.cumulative;
+            if count >= 2 {
+                inefficiencies.push(Inefficiency {
+                    path: format!("/{}", String::from_utf8_lossy(self.path(id as u32))),
+                    count: count as usize,
+                    cumulative: p.cumulative,
+                });
+            }
+        }
+        inefficiencies.sort_by(|a, b| b.cumulative.cmp(&a.cumulative).then(a.path.cmp(&b.path)));
+        let score = if cum_sum == 0 {
+            1.0
+        } else {
+            min_sum as f64 / cum_sum as f64
+        };
+        let wasted_bytes: u64 = inefficiencies.iter().map(|i| i.cumulative).sum();
+        let size_bytes: u64 = self.layer_sizes.iter().sum();
+        let user_size_bytes: u64 = self.layer_sizes.iter().skip(1).sum();
+        Efficiency {
+            score,
+            wasted_bytes,
+            size_bytes,
+            user_size_bytes,
+            user_wasted_percent: if user_size_bytes == 0 {
+                0.0
+            } else {
+                wasted_bytes as f64 / user_size_bytes as f64
+            },
+            inefficiencies,
+            layer_sizes: self.layer_sizes,
+        }
     }
 }
 
 /// Runs the analysis over an image's layer indexes.
 pub fn analyze(layers: &[LayerIndex]) -> Efficiency {
-    let mut stacked: Stacked<'_> = BTreeMap::new();
-    let mut per_path: HashMap<&[u8], (usize, u64, u64)> = HashMap::new();
-    let mut layer_sizes = Vec::with_capacity(layers.len());
+    let mut a = Analyzer::new();
     for l in layers {
-        // The layer's own tree: (path, whiteout?) → (size, dir entry?), with implied parents.
-        let mut own: Own<'_> = BTreeMap::new();
-        let mut size = 0u64;
-        for c in l.changes() {
-            match c {
-                Change::Put(p, n) => {
-                    add_parents(&mut own, p);
-                    let s = if n.kind == Kind::File { n.size } else { 0 };
-                    size += s;
-                    own.insert((p, false), (s, n.kind == Kind::Dir));
-                }
-                // dive adds missing parents itself, as directories of size 0.
-                Change::Implied(p, _) => {
-                    add_parents(&mut own, p);
-                    own.entry((p, false)).or_insert((0, false));
-                }
-                Change::Link(p, _, _) => {
-                    add_parents(&mut own, p);
-                    own.insert((p, false), (0, false));
-                }
-                Change::Whiteout(p) => {
-                    add_parents(&mut own, p);
-                    // Kept apart from a same-named entry: dive's node is named `.wh.NAME`.
-                    own.insert((p, true), (0, false));
-                }
-                Change::Opaque(d) => {
-                    if !d.is_empty() {
-                        add_parents(&mut own, d);
-                        own.entry((d, false)).or_insert((0, false));
-                    }
-                }
-            }
-        }
-        layer_sizes.push(size);
-        // Leaves: no other entry of this layer below them. In byte order, a path's
-        // descendants follow it after any siblings that extend its name with a byte < '/'.
-        let keys: Vec<(&[u8], bool)> = own.keys().copied().collect();
-        for (i, &(k, wh)) in keys.iter().enumerate() {
-            let is_leaf = wh
-                || !keys[i + 1..]
-                    .iter()
-                    .take_while(|(n, _)| n.starts_with(k))
-                    .any(|(n, _)| n.get(k.len()) == Some(&b'/'));
-            if !is_leaf {
-                continue;
-            }
-            let (s, _) = own[&(k, wh)];
-            let bytes = if wh {
-                match stacked.get(k) {
-                    Some((_, true)) => subtree_sum(&stacked, k),
-                    _ => 0,
-                }
-            } else {
-                s
-            };
-            let e = per_path.entry(k).or_insert((0, 0, u64::MAX));
-            e.0 += 1;
-            e.1 += bytes;
-            e.2 = e.2.min(bytes);
-        }
-        // Stack this layer on the ones below, as dive does (whiteouts remove; opaque ignored).
-        for ((k, wh), (s, dir)) in own {
-            if wh {
-                remove_subtree(&mut stacked, k);
-            } else {
-                let e = stacked.entry(k).or_insert((0, false));
-                // Implied parents keep what an explicit entry said.
-                if s > 0 || dir || e.0 == 0 {
-                    *e = (s, dir || e.1);
-                }
-            }
-        }
+        a.add_layer(l);
     }
-    let (mut min_sum, mut cum_sum) = (0u64, 0u64);
-    let mut inefficiencies = Vec::new();
-    for (p, (count, cum, min)) in &per_path {
-        min_sum += *min;
-        cum_sum += *cum;
-        if *count >= 2 {
-            inefficiencies.push(Inefficiency {
-                path: format!("/{}", String::from_utf8_lossy(p)),
-                count: *count,
-                cumulative: *cum,
-            });
-        }
-    }
-    inefficiencies.sort_by(|a, b| b.cumulative.cmp(&a.cumulative).then(a.path.cmp(&b.path)));
-    let score = if cum_sum == 0 {
-        1.0
-    } else {
-        min_sum as f64 / cum_sum as f64
-    };
-    let wasted_bytes: u64 = inefficiencies.iter().map(|i| i.cumulative).sum();
-    let size_bytes: u64 = layer_sizes.iter().sum();
-    let user_size_bytes: u64 = layer_sizes.iter().skip(1).sum();
-    Efficiency {
-        score,
-        wasted_bytes,
-        size_bytes,
-        user_size_bytes,
-        user_wasted_percent: if user_size_bytes == 0 {
-            0.0
-        } else {
-            wasted_bytes as f64 / user_size_bytes as f64
-        },
-        inefficiencies,
-        layer_sizes,
-    }
+    a.finish()
 }
 
 #[cfg(test)]

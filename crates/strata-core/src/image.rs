@@ -635,12 +635,49 @@ impl Image {
                     return Ok(ix);
                 }
             }
-            let mut b = IndexBuilder::new();
-            let stats = self.read_layer(i, &mut [&mut b])?;
-            let ix = b.finish(stats.diff_id);
+            let ix = self.build_index(i)?;
             cache.put(&ix);
             Ok(ix)
         })
+    }
+
+    fn build_index(&self, i: usize) -> Result<LayerIndex> {
+        let mut b = IndexBuilder::new();
+        let stats = self.read_layer(i, &mut [&mut b])?;
+        Ok(b.finish(stats.diff_id))
+    }
+
+    /// Every layer's index in order, one at a time, for analyses of paths and sizes that need
+    /// not hold the whole image: missing indexes are built (in parallel, with the same
+    /// verification as [`Image::indexes`]) and cached, then each is read back (without its
+    /// content digests) and dropped after `f`.
+    pub fn each_index(&self, mut f: impl FnMut(usize, &LayerIndex) -> Result<()>) -> Result<()> {
+        let facts = self.facts();
+        let cache = IndexCache::for_source(self.source());
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let mut kept: Vec<Option<LayerIndex>> =
+            crate::pool::run(self.layers.len(), threads, |i| {
+                let l = &self.layers[i];
+                if self.cached(l, &facts)?.is_some() && cache.has(&l.diff_id) {
+                    return Ok(None);
+                }
+                let ix = self.build_index(i)?;
+                // Kept in memory only when it could not be cached.
+                Ok((!cache.put(&ix)).then_some(ix))
+            })?;
+        for i in 0..self.layers.len() {
+            let ix = match kept[i].take() {
+                Some(ix) => ix,
+                None => match cache.get_without_digests(&self.layers[i].diff_id) {
+                    Some(ix) => ix,
+                    None => self.build_index(i)?,
+                },
+            };
+            f(i, &ix)?;
+        }
+        Ok(())
     }
 
     fn layer_what(&self, l: &ImageLayer) -> String {

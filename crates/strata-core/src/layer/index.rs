@@ -13,26 +13,24 @@ use super::{Entry, Visitor};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 
+/// One change, in 48 bytes. `aux` indexes the side table its kind needs: the digest of a
+/// regular file, the target of a symlink or hardlink, the numbers of a device.
 #[derive(Debug, Clone, Copy, Default)]
 struct Rec {
     path_off: u32,
     path_len: u32,
-    link_off: u32,
-    link_len: u32,
     size: u64,
     mtime: i64,
     uid: u32,
     gid: u32,
-    mode: u32,
-    dev_major: u32,
-    dev_minor: u32,
     ordinal: u32,
-    digest: u32,
+    aux: u32,
+    mode: u16,
     op: u8,
     kind: u8,
 }
 
-const NO_DIGEST: u32 = u32::MAX;
+const NO_AUX: u32 = u32::MAX;
 
 #[derive(Debug, Clone)]
 struct XattrRec {
@@ -49,6 +47,9 @@ pub struct LayerIndex {
     recs: Vec<Rec>,
     strings: Vec<u8>,
     digests: Vec<[u8; 32]>,
+    /// Symlink and hardlink targets: (offset, length) in `strings`.
+    links: Vec<(u32, u32)>,
+    devs: Vec<(u32, u32)>,
     xattrs: Vec<XattrRec>,
 }
 
@@ -152,6 +153,8 @@ impl LayerIndex {
             recs: Vec::new(),
             strings: Vec::new(),
             digests: Vec::new(),
+            links: Vec::new(),
+            devs: Vec::new(),
             xattrs: Vec::new(),
         }
     }
@@ -172,24 +175,42 @@ impl LayerIndex {
             .unwrap_or_default()
     }
 
+    fn link_at(&self, aux: u32) -> &[u8] {
+        match self.links.get(aux as usize) {
+            Some(&(off, len)) => self.str_at(off, len),
+            None => &[],
+        }
+    }
+
     fn node(&self, i: usize) -> Node<'_> {
         let r = &self.recs[i];
         let lo = self.xattrs.partition_point(|x| (x.rec as usize) < i);
         let hi = lo + self.xattrs[lo..].partition_point(|x| x.rec as usize == i);
+        let kind = kind_of(r.kind).unwrap_or(Kind::File);
+        let op = op_of(r.op).unwrap_or(Op::Put);
+        let is_file = kind == Kind::File && op == Op::Put;
         Node {
-            kind: kind_of(r.kind).unwrap_or(Kind::File),
-            mode: r.mode,
+            kind,
+            mode: r.mode as u32,
             uid: r.uid,
             gid: r.gid,
             mtime: r.mtime,
             size: r.size,
-            link: if r.kind == 2 {
-                self.str_at(r.link_off, r.link_len)
+            link: if kind == Kind::Symlink && op != Op::Link {
+                self.link_at(r.aux)
             } else {
                 &[]
             },
-            dev: (r.dev_major, r.dev_minor),
-            digest: self.digests.get(r.digest as usize),
+            dev: if matches!(kind, Kind::Char | Kind::Block) {
+                self.devs.get(r.aux as usize).copied().unwrap_or_default()
+            } else {
+                (0, 0)
+            },
+            digest: if is_file {
+                self.digests.get(r.aux as usize)
+            } else {
+                None
+            },
             ordinal: r.ordinal as u64,
             xattrs: &self.xattrs[lo..hi],
         }
@@ -202,7 +223,7 @@ impl LayerIndex {
         match op_of(r.op).unwrap_or(Op::Put) {
             Op::Put => Change::Put(path, self.node(i)),
             Op::Implied => Change::Implied(path, self.node(i)),
-            Op::Link => Change::Link(path, self.str_at(r.link_off, r.link_len), self.node(i)),
+            Op::Link => Change::Link(path, self.link_at(r.aux), self.node(i)),
             Op::Whiteout => Change::Whiteout(path),
             Op::Opaque => Change::Opaque(path),
         }
@@ -246,34 +267,35 @@ impl LayerIndex {
         ordinal: u64,
     ) -> Result<()> {
         let (path_off, path_len) = self.intern(path)?;
-        let link: &[u8] = match (op, kind) {
-            (Op::Link, _) => target,
-            (_, Kind::Symlink) => &meta.link,
-            _ => &[],
+        let link: Option<&[u8]> = match (op, kind) {
+            (Op::Link, _) => Some(target),
+            (Op::Put, Kind::Symlink) => Some(&meta.link),
+            _ => None,
         };
-        let (link_off, link_len) = self.intern(link)?;
         let idx = self.recs.len() as u32;
-        let digest = match digest {
-            Some(d) => {
-                self.digests.push(d);
-                (self.digests.len() - 1) as u32
-            }
-            None => NO_DIGEST,
+        let aux = if let Some(l) = link {
+            let (off, len) = self.intern(l)?;
+            self.links.push((off, len));
+            (self.links.len() - 1) as u32
+        } else if op == Op::Put && matches!(kind, Kind::Char | Kind::Block) {
+            self.devs.push(meta.dev);
+            (self.devs.len() - 1) as u32
+        } else if let (Some(d), Op::Put, Kind::File) = (digest, op, kind) {
+            self.digests.push(d);
+            (self.digests.len() - 1) as u32
+        } else {
+            NO_AUX
         };
         self.recs.push(Rec {
             path_off,
             path_len,
-            link_off,
-            link_len,
             size: meta.size,
             mtime: meta.mtime,
             uid: meta.uid,
             gid: meta.gid,
-            mode: meta.mode,
-            dev_major: meta.dev.0,
-            dev_minor: meta.dev.1,
             ordinal: u32::try_from(ordinal).unwrap_or(u32::MAX),
-            digest,
+            aux,
+            mode: (meta.mode & 0o7777) as u16,
             op: op_code(op),
             kind: kind_code(kind),
         });
@@ -292,7 +314,7 @@ impl LayerIndex {
         let d = (self.digests.len() - 1) as u32;
         if let Some(r) = self.recs.last_mut() {
             r.size = size;
-            r.digest = d;
+            r.aux = d;
         }
     }
 
@@ -301,6 +323,7 @@ impl LayerIndex {
         self.recs.capacity() * std::mem::size_of::<Rec>()
             + self.strings.capacity()
             + self.digests.capacity() * 32
+            + (self.links.capacity() + self.devs.capacity()) * 8
             + self.xattrs.len() * 64
     }
 
@@ -308,6 +331,8 @@ impl LayerIndex {
         self.recs.shrink_to_fit();
         self.strings.shrink_to_fit();
         self.digests.shrink_to_fit();
+        self.links.shrink_to_fit();
+        self.devs.shrink_to_fit();
     }
 }
 
@@ -377,7 +402,7 @@ pub struct IndexCache {
     dir: Option<PathBuf>,
 }
 
-const MAGIC: &[u8] = b"strata-layer-index-v2\n";
+const MAGIC: &[u8] = b"strata-layer-index-v3\n";
 
 fn rd_u32(r: &mut impl Read) -> Option<u32> {
     let mut b = [0u8; 4];
@@ -392,9 +417,13 @@ fn rd_u64(r: &mut impl Read) -> Option<u64> {
 }
 
 fn rd_bytes(r: &mut impl Read, n: usize) -> Option<Vec<u8>> {
-    let mut v = Vec::new();
+    // Lengths come from the file: grow as the bytes arrive, and exactly.
+    let mut v = Vec::with_capacity(n.min(1 << 26));
     r.take(n as u64).read_to_end(&mut v).ok()?;
-    (v.len() == n).then_some(v)
+    (v.len() == n).then(|| {
+        v.shrink_to_fit();
+        v
+    })
 }
 
 impl IndexCache {
@@ -419,73 +448,81 @@ impl IndexCache {
 
     /// The index of a layer, if cached.
     pub fn get(&self, diff_id: &Digest) -> Option<LayerIndex> {
+        self.load(diff_id, true)
+    }
+
+    /// The index of a layer without its content digests (what an analysis of paths and
+    /// sizes needs: a third less memory), if cached.
+    pub fn get_without_digests(&self, diff_id: &Digest) -> Option<LayerIndex> {
+        self.load(diff_id, false)
+    }
+
+    fn load(&self, diff_id: &Digest, with_digests: bool) -> Option<LayerIndex> {
         let f = std::fs::File::open(self.path(diff_id)?).ok()?;
         let mut r = BufReader::with_capacity(1 << 16, f);
         if rd_bytes(&mut r, MAGIC.len())? != MAGIC {
             return None;
         }
-        let nrecs = usize::try_from(rd_u64(&mut r)?).ok()?;
-        let nstr = usize::try_from(rd_u64(&mut r)?).ok()?;
-        let ndig = usize::try_from(rd_u64(&mut r)?).ok()?;
-        let nx = usize::try_from(rd_u64(&mut r)?).ok()?;
-        if nstr > u32::MAX as usize || ndig > nrecs || nrecs > u32::MAX as usize {
+        let mut n = [0usize; 6];
+        for x in n.iter_mut() {
+            *x = usize::try_from(rd_u64(&mut r)?).ok()?;
+        }
+        let [nrecs, nstr, ndig, nlinks, ndevs, nx] = n;
+        if nstr > u32::MAX as usize || nrecs > u32::MAX as usize {
             return None;
         }
         let mut recs = Vec::with_capacity(nrecs.min(1 << 22));
         for _ in 0..nrecs {
-            let mut b = [0u8; 58];
+            let mut b = [0u8; 44];
             r.read_exact(&mut b).ok()?;
             let u = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-            let q = |i: usize| {
-                u64::from_le_bytes([
-                    b[i],
-                    b[i + 1],
-                    b[i + 2],
-                    b[i + 3],
-                    b[i + 4],
-                    b[i + 5],
-                    b[i + 6],
-                    b[i + 7],
-                ])
-            };
+            let q = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
             let rec = Rec {
                 path_off: u(0),
                 path_len: u(4),
-                link_off: u(8),
-                link_len: u(12),
-                size: q(16),
-                mtime: q(24) as i64,
-                uid: u(32),
-                gid: u(36),
-                mode: u(40),
-                dev_major: u(44),
-                dev_minor: u(48),
-                ordinal: u(52),
-                digest: 0,
-                op: b[56],
-                kind: b[57],
+                size: q(8),
+                mtime: q(16) as i64,
+                uid: u(24),
+                gid: u(28),
+                ordinal: u(32),
+                aux: u(36),
+                mode: u16::from_le_bytes([b[40], b[41]]),
+                op: b[42],
+                kind: b[43],
             };
-            let digest = rd_u32(&mut r)?;
-            let ok = (rec.path_off as usize + rec.path_len as usize) <= nstr
-                && (rec.link_off as usize + rec.link_len as usize) <= nstr
-                && (digest == NO_DIGEST || (digest as usize) < ndig)
-                && op_of(rec.op).is_some()
-                && kind_of(rec.kind).is_some();
-            if !ok {
+            if rec.path_off as usize + rec.path_len as usize > nstr
+                || op_of(rec.op).is_none()
+                || kind_of(rec.kind).is_none()
+            {
                 return None;
             }
-            recs.push(Rec { digest, ..rec });
+            recs.push(rec);
         }
         let strings = rd_bytes(&mut r, nstr)?;
-        let raw = rd_bytes(&mut r, ndig.checked_mul(32)?)?;
-        let digests: Vec<[u8; 32]> = raw
-            .chunks_exact(32)
-            .map(|c| {
+        let mut digests: Vec<[u8; 32]> = Vec::new();
+        if with_digests {
+            digests.reserve_exact(ndig);
+            for _ in 0..ndig {
                 let mut d = [0u8; 32];
-                d.copy_from_slice(c);
-                d
-            })
-            .collect();
+                r.read_exact(&mut d).ok()?;
+                digests.push(d);
+            }
+        } else {
+            std::io::Seek::seek_relative(&mut r, i64::try_from(ndig.checked_mul(32)?).ok()?)
+                .ok()?;
+        }
+        let mut pairs = |k: usize| -> Option<Vec<(u32, u32)>> {
+            let mut v = Vec::with_capacity(k.min(1 << 20));
+            for _ in 0..k {
+                v.push((rd_u32(&mut r)?, rd_u32(&mut r)?));
+            }
+            Some(v)
+        };
+        let links = pairs(nlinks)?;
+        let devs = pairs(ndevs)?;
+        if links.iter().any(|&(o, l)| o as usize + l as usize > nstr) {
+            return None;
+        }
         let mut xattrs = Vec::with_capacity(nx.min(1 << 16));
         for _ in 0..nx {
             let rec = rd_u32(&mut r)?;
@@ -510,20 +547,23 @@ impl IndexCache {
             recs,
             strings,
             digests,
+            links,
+            devs,
             xattrs,
         })
     }
 
-    /// Stores an index (best effort: a cache that cannot be written is simply not used).
-    pub fn put(&self, index: &LayerIndex) {
+    /// Stores an index (best effort: a cache that cannot be written is simply not used);
+    /// returns whether it was stored.
+    pub fn put(&self, index: &LayerIndex) -> bool {
         let (Some(dir), Some(path)) = (self.dir.as_ref(), self.path(&index.diff_id)) else {
-            return;
+            return false;
         };
         if std::fs::create_dir_all(dir).is_err() {
-            return;
+            return false;
         }
         let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) else {
-            return;
+            return false;
         };
         let written = (|| -> io::Result<()> {
             let mut w = io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
@@ -532,25 +572,30 @@ impl IndexCache {
                 index.recs.len(),
                 index.strings.len(),
                 index.digests.len(),
+                index.links.len(),
+                index.devs.len(),
                 index.xattrs.len(),
             ] {
                 w.write_all(&(n as u64).to_le_bytes())?;
             }
             for r in &index.recs {
-                for v in [r.path_off, r.path_len, r.link_off, r.link_len] {
-                    w.write_all(&v.to_le_bytes())?;
-                }
+                w.write_all(&r.path_off.to_le_bytes())?;
+                w.write_all(&r.path_len.to_le_bytes())?;
                 w.write_all(&r.size.to_le_bytes())?;
                 w.write_all(&r.mtime.to_le_bytes())?;
-                for v in [r.uid, r.gid, r.mode, r.dev_major, r.dev_minor, r.ordinal] {
+                for v in [r.uid, r.gid, r.ordinal, r.aux] {
                     w.write_all(&v.to_le_bytes())?;
                 }
+                w.write_all(&r.mode.to_le_bytes())?;
                 w.write_all(&[r.op, r.kind])?;
-                w.write_all(&r.digest.to_le_bytes())?;
             }
             w.write_all(&index.strings)?;
             for d in &index.digests {
                 w.write_all(d)?;
+            }
+            for (a, b) in index.links.iter().chain(index.devs.iter()) {
+                w.write_all(&a.to_le_bytes())?;
+                w.write_all(&b.to_le_bytes())?;
             }
             for x in &index.xattrs {
                 w.write_all(&x.rec.to_le_bytes())?;
@@ -562,9 +607,12 @@ impl IndexCache {
             w.write_all(b"end")?;
             w.flush()
         })();
-        if written.is_ok() {
-            let _ = tmp.persist(path);
-        }
+        written.is_ok() && tmp.persist(path).is_ok()
+    }
+
+    /// Whether an index for this diff ID is on disk (it may still turn out damaged).
+    pub fn has(&self, diff_id: &Digest) -> bool {
+        self.path(diff_id).is_some_and(|p| p.is_file())
     }
 }
 

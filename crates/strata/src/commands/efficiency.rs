@@ -210,8 +210,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bail!("unknown --format {:?} (text or json)", args.format);
     }
     let (_, image) = super::open_image(&args.img.image, args.img.platform.as_deref())?;
-    let indexes = image.indexes()?;
-    let e = efficiency::analyze(&indexes);
+    let mut analysis = efficiency::Analyzer::new();
+    image.each_index(|_, ix| {
+        analysis.add_layer(ix);
+        Ok(())
+    })?;
+    let e = analysis.finish();
     // Rules: flags win over the file, the file over dive's defaults.
     let mut lowest = "0.9".to_string();
     let mut wasted = "disabled".to_string();

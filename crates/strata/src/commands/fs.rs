@@ -176,6 +176,11 @@ pub fn run_ls(args: LsArgs) -> Result<ExitCode> {
             out.push_str(&shown);
         }
         out.push('\n');
+        // Print as it goes: a listing of a million paths need not sit in memory.
+        if out.len() > 1 << 20 {
+            print(out);
+            out.clear();
+        }
     };
     if !dir.is_empty() {
         match t.get(&dir) {
