@@ -201,10 +201,13 @@ impl Analyzer {
             stacked_size: 0,
         });
         let k = self.key.hash_one(p);
-        if self.ids.contains_key(&k) {
-            self.collided.insert(p.into(), id);
-        } else {
-            self.ids.insert(k, id);
+        match self.ids.entry(k) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(p.into(), id);
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(id);
+            }
         }
         id
     }

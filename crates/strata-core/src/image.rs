@@ -667,8 +667,8 @@ impl Image {
                 // Kept in memory only when it could not be cached.
                 Ok((!cache.put(&ix)).then_some(ix))
             })?;
-        for i in 0..self.layers.len() {
-            let ix = match kept[i].take() {
+        for (i, slot) in kept.iter_mut().enumerate() {
+            let ix = match slot.take() {
                 Some(ix) => ix,
                 None => match cache.get_without_digests(&self.layers[i].diff_id) {
                     Some(ix) => ix,
