@@ -1310,6 +1310,53 @@ fn push_then_docker_pull() {
     }
 }
 
+/// `strata save base kid` after `strata load` of `docker save base kid` writes the Parent link
+/// back: the daemon that loads it shows kid's Parent, as after loading docker's own archive.
+#[test]
+fn save_keeps_the_parent_link() {
+    let c = corpus_or_skip!();
+    let root = loaded_store(&c);
+    let tmp = tempfile::tempdir().unwrap();
+    let saved = tmp.path().join("family.tar");
+    let o = strata(
+        &[
+            "save".into(),
+            "-o".into(),
+            saved.display().to_string(),
+            "strata-test/base:1".into(),
+            "strata-test/kid:1".into(),
+        ],
+        Some(&root),
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let want = docker_inspect(&c, "multi-kid")["Parent"].clone();
+    assert!(
+        want.as_str().is_some_and(|p| p.starts_with("sha256:")),
+        "{want}"
+    );
+    // strata reads its own archive the same way …
+    let again = inspect_json(&format!(
+        "docker-archive:{}:strata-test/kid:1",
+        saved.display()
+    ));
+    assert_eq!(again["Parent"], want);
+    // … and so does the daemon.
+    let Some(host) = docker_host() else { return };
+    let kid = docker_inspect(&c, "multi-kid")["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let _ = docker(&["rmi", "-f", &kid], &host);
+    let l = docker(&["load", "-q", "-i", &saved.display().to_string()], &host);
+    assert!(l.status.success(), "{}", text(&l.stderr));
+    let p = docker(
+        &["image", "inspect", "--format", "{{.Parent}}", &kid],
+        &host,
+    );
+    assert_eq!(text(&p.stdout).trim(), want.as_str().unwrap());
+}
+
 // ---------------------------------------------------------------------------------------------
 // The merge engine against the fs fixture's Dockerfile
 
