@@ -23,8 +23,20 @@ struct Cli {
         help = "A registry (host[:port]) that may be reached over plain HTTP; repeatable"
     )]
     insecure_registry: Vec<String>,
+    #[arg(
+        long = "max-layer-size",
+        global = true,
+        value_name = "SIZE",
+        value_parser = parse_size,
+        help = "The most bytes one layer (or a compressed archive) may expand to, e.g. 200GiB (default: $STRATA_MAX_LAYER_SIZE, else 128GiB)"
+    )]
+    max_layer_size: Option<u64>,
     #[command(subcommand)]
     command: Command,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    strata_core::layer::parse_size(s).ok_or_else(|| format!("invalid size {s:?} (e.g. 200GiB)"))
 }
 
 #[derive(Subcommand)]
@@ -105,6 +117,9 @@ fn main() -> ExitCode {
         commands::set_root(r.clone());
     }
     commands::set_insecure(cli.insecure_registry.clone());
+    if let Some(n) = cli.max_layer_size {
+        strata_core::layer::set_max_layer_bytes(n);
+    }
     let result = match cli.command {
         Command::Inspect(a) | Command::Image(ImageCommand::Inspect(a)) => commands::inspect::run(a),
         Command::History(a) | Command::Image(ImageCommand::History(a)) => commands::history::run(a),

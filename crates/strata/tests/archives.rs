@@ -130,3 +130,36 @@ trait TakeN: std::io::Read + Sized {
     }
 }
 impl<R: std::io::Read> TakeN for R {}
+
+#[test]
+fn the_layer_ceiling_is_a_flag_and_says_how_to_raise_it() {
+    let t = tempfile::tempdir().unwrap();
+    let (cache, tmp) = (t.path().join("cache"), t.path().join("tmp"));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let body = "z".repeat(2 << 20);
+    let plain = legacy(
+        t.path(),
+        "img.tar",
+        &[layer(&[("big", 'f', &body)])],
+        |_, _| {},
+    );
+    let img = format!("docker-archive:{}", plain.display());
+    let o = strata(&cache, &tmp)
+        .args(["--max-layer-size", "1MiB", "ls", &img])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("--max-layer-size") && err.contains("STRATA_MAX_LAYER_SIZE"),
+        "{err}"
+    );
+    let o = strata(&cache, &tmp)
+        .env("STRATA_MAX_LAYER_SIZE", "1MiB")
+        .args(["inspect", &img])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let o = strata(&cache, &tmp).args(["ls", &img]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
