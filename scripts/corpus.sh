@@ -51,12 +51,16 @@ key=$( (cat "$here/corpus.sh" "$here/dockerd.sh"; find "$root/tests/docker" -typ
     | sort -z | xargs -0 cat) | sha256sum | cut -c1-16)
 cache=${STRATA_CORPUS_CACHE:-$HOME/.cache/strata-corpus}
 C=$cache/$key
+mkdir -p "$cache"
+# One build at a time (CI starts one early, in the background; the test command waits for it).
+exec 9>"$cache/.lock"
+flock 9
 if [ $rebuild -eq 0 ] && [ -f "$C/complete" ]; then
     echo "$C"
     exit 0
 fi
-mkdir -p "$cache"
-for old in "$cache"/*; do
+for old in "$cache"/*/; do
+    old=${old%/}
     [ "$old" = "$C" ] || [ ! -d "$old" ] || rm -rf "$old"
 done
 rm -rf "$C"
@@ -67,7 +71,7 @@ log() { echo "corpus: $* (+$(( $(date +%s) - t0 ))s)" >&2; }
 now() { date +%s.%N; }
 
 ddir=$C/daemon
-DOCKER_HOST=$("$here/dockerd.sh" start "$ddir")
+DOCKER_HOST=$("$here/dockerd.sh" start "$ddir" 9>&-)
 export DOCKER_HOST
 work=$(mktemp -d /tmp/strata-corpus.XXXXXX)
 reg_pid=
@@ -355,7 +359,7 @@ storage:
 http:
   addr: 127.0.0.1:$port
 YML
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 9>&- &
 reg_pid=$!
 for i in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
 echo "$port" >"$C/registry.port"

@@ -3,6 +3,10 @@
 # Idempotent: does nothing (and runs no `apt-get update`) when all is present.
 set -euo pipefail
 
+# CI runs this twice, once in the background: one at a time.
+exec 8>/tmp/strata-setup.lock
+flock 8
+
 PKGS=(docker.io docker-registry skopeo umoci busybox-static openssl curl python3-venv debootstrap)
 
 SUDO=()
@@ -26,11 +30,11 @@ if [ ${#missing[@]} -gt 0 ]; then
         exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
-    if ! "${SUDO[@]}" apt-get update -q >&2; then
+    if ! "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 update -q >&2; then
         echo "setup.sh: apt-get update failed" >&2
         exit 1
     fi
-    if ! "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; then
+    if ! "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" >&2; then
         echo "setup.sh: apt-get install failed for: ${missing[*]}" >&2
         exit 1
     fi
