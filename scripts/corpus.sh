@@ -99,6 +99,13 @@ empty_daemon() {
 }
 
 # --- roots ---------------------------------------------------------------------------------
+# Both Debian suites at once, in the background while the busybox fixtures build: debootstrap
+# mostly waits on the network and on dpkg.
+mirror=${STRATA_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+for suite in bookworm trixie; do
+    debootstrap --variant=minbase "$suite" "$work/$suite" "$mirror" >"$work/$suite.log" 2>&1 9>&- &
+    echo $! >"$work/$suite.pid"
+done
 bb=/bin/busybox
 [ -x "$bb" ] || bb=$(command -v busybox || true)
 [ -n "$bb" ] || { echo "corpus: busybox not found (run scripts/setup.sh)" >&2; exit 1; }
@@ -123,20 +130,6 @@ tar -C "$rootfs" --numeric-owner -cf "$work/rootfs.tar" .
 d import -m "base from busybox-static" "$work/rootfs.tar" strata-test/base:1 >/dev/null
 log "imported base"
 
-mirror=${STRATA_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-# Both suites at once: debootstrap mostly waits on the network and on dpkg.
-for suite in bookworm trixie; do
-    debootstrap --variant=minbase "$suite" "$work/$suite" "$mirror" >"$work/$suite.log" 2>&1 &
-    echo $! >"$work/$suite.pid"
-done
-for suite in bookworm trixie; do
-    wait "$(cat "$work/$suite.pid")" \
-        || { tail -n 20 "$work/$suite.log" >&2; echo "corpus: debootstrap $suite failed" >&2; exit 1; }
-    tar -C "$work/$suite" --numeric-owner -cf - . \
-        | d import -c 'CMD ["/bin/bash"]' -m "debootstrap --variant=minbase $suite" - "strata-test/$suite:1" >/dev/null
-    rm -rf "${work:?}/$suite"
-    log "debootstrap $suite imported"
-done
 
 # --- builds --------------------------------------------------------------------------------
 ctx="$work/ctx"
@@ -173,22 +166,31 @@ build() { # BUILDER DOCKERFILE TAG [--network=host]
     local builder=$1 f=$2 tag=$3 net=${4:---network=none}
     local cli=$DOCKER bk=0
     if [ "$builder" = buildkit ]; then cli=$BKDOCKER; bk=1; fi
-    if ! DOCKER_BUILDKIT=$bk "$cli" build -q "$net" -f "$ctx/$f.Dockerfile" -t "$tag" "$ctx" >"$work/build.log" 2>&1; then
-        cat "$work/build.log" >&2
+    if ! DOCKER_BUILDKIT=$bk "$cli" build -q "$net" -f "$ctx/$f.Dockerfile" -t "$tag" "$ctx" >"$work/build-$f.log" 2>&1; then
+        cat "$work/build-$f.log" >&2
         echo "corpus: docker build of $f.Dockerfile failed" >&2
-        exit 1
+        return 1
     fi
 }
 build classic app strata-test/app:1
 d tag strata-test/app:1 strata-test/alias:latest
-for f in shell child newline fs kid; do build classic "$f" "strata-test/$f:1"; done
-log "built the small fixtures"
-build classic apt strata-test/apt:1 --network=host
-log "built apt"
+for f in shell child newline fs kid layers64; do build classic "$f" "strata-test/$f:1"; done
+log "built the small fixtures and layers64"
+for suite in bookworm trixie; do
+    wait "$(cat "$work/$suite.pid")" \
+        || { tail -n 20 "$work/$suite.log" >&2; echo "corpus: debootstrap $suite failed" >&2; exit 1; }
+    tar -C "$work/$suite" --numeric-owner -cf - . \
+        | d import -c 'CMD ["/bin/bash"]' -m "debootstrap --variant=minbase $suite" - "strata-test/$suite:1" >/dev/null
+    rm -rf "${work:?}/$suite"
+    log "debootstrap $suite imported"
+done
+# The two apt builds at once (each waits on the archive and on dpkg).
+build classic apt strata-test/apt:1 --network=host &
+apt_pid=$!
 build buildkit buildkit strata-test/buildkit:1 --network=host
 build classic multistage strata-test/multistage:1
-build classic layers64 strata-test/layers64:1
-log "built buildkit, multistage, layers64"
+wait $apt_pid
+log "built apt, buildkit, multistage"
 
 d run --network none --name strata-commit strata-test/base:1 \
     sh -c 'echo changed > /etc/motd && rm /usr/share/doc/busybox/README' >/dev/null
@@ -434,7 +436,11 @@ oci_and_dive() { # NAME REF
     local n=$1 tag=${2##*:} b
     b=$(mktemp -d /tmp/strata-umoci.XXXXXX)
     skopeo copy -q "docker-archive:$C/$n.tar" "oci:$C/$n.oci:$tag" >/dev/null
-    skopeo copy -q "docker-archive:$C/$n.tar" "oci-archive:$C/$n.oci.tar:$tag" >/dev/null
+    # The archive form once per kind of image, not for the big Debian ones.
+    case $n in
+        bookworm|trixie|apt|buildkit|commit) ;;
+        *) skopeo copy -q "docker-archive:$C/$n.tar" "oci-archive:$C/$n.oci.tar:$tag" >/dev/null ;;
+    esac
     umoci unpack --image "$C/$n.oci:$tag" "$b/bundle" >/dev/null
     mv "$b/bundle/rootfs" "$C/$n/umoci"
     rm -rf "$b"

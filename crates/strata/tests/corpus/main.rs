@@ -366,11 +366,9 @@ fn oci_skopeo(name: &str, layout: &str) {
     let sdir = c.join(format!("{name}.{layout}"));
     let want_id = oci_config_digest(&sdir);
     let mut images = vec![format!("oci:{}:{tag}", sdir.display())];
-    if layout == "oci" {
-        images.push(format!(
-            "oci-archive:{}:{tag}",
-            c.join(format!("{name}.oci.tar")).display()
-        ));
+    let archive = c.join(format!("{name}.oci.tar"));
+    if layout == "oci" && archive.exists() {
+        images.push(format!("oci-archive:{}:{tag}", archive.display()));
     }
     let mut bad = Vec::new();
     for image in images {
