@@ -711,3 +711,73 @@ fn multi_platform_index_resolves_by_platform() {
         "{err}"
     );
 }
+
+/// A manifest that lists one layer twice: `docker pull` reports each distinct layer once, and
+/// so does `strata pull`.
+#[test]
+fn a_layer_listed_twice_is_reported_once() {
+    if !common::require("docker-registry") || !common::require("skopeo") {
+        return;
+    }
+    let reg = Registry::start(None);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = make_layout(&tmp.path().join("oci"), "1", &[("a", 3000), ("b", 2000)], 7);
+    // Rewrite the manifest as [a, b, a] (config diff IDs likewise).
+    let blobs = dir.join("blobs/sha256");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let md = index["manifests"][0]["digest"].as_str().unwrap()[7..].to_string();
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(blobs.join(&md)).unwrap()).unwrap();
+    let cd = m["config"]["digest"].as_str().unwrap()[7..].to_string();
+    let mut c: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(blobs.join(&cd)).unwrap()).unwrap();
+    let first = m["layers"][0].clone();
+    m["layers"].as_array_mut().unwrap().push(first);
+    let d0 = c["rootfs"]["diff_ids"][0].clone();
+    c["rootfs"]["diff_ids"].as_array_mut().unwrap().push(d0);
+    let put = |b: &[u8]| {
+        let d = common::build::sha(b);
+        std::fs::write(blobs.join(&d[7..]), b).unwrap();
+        d
+    };
+    let cb = serde_json::to_vec(&c).unwrap();
+    m["config"]["digest"] = serde_json::json!(put(&cb));
+    m["config"]["size"] = serde_json::json!(cb.len());
+    let mb = serde_json::to_vec(&m).unwrap();
+    let mut index = index;
+    index["manifests"][0]["digest"] = serde_json::json!(put(&mb));
+    index["manifests"][0]["size"] = serde_json::json!(mb.len());
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    let remote = format!("{}/dup/img:1", reg.host);
+    ok(
+        &Command::new("skopeo")
+            .args(["copy", "-q", "--dest-tls-verify=false"])
+            .arg(format!("oci:{}:1", dir.display()))
+            .arg(format!("docker://{remote}"))
+            .output()
+            .unwrap(),
+        "skopeo copy",
+    );
+    let root = tmp.path().join("store");
+    let out = ok(&strata(&root, &["pull", &remote], &[]), "strata pull");
+    let lines = |t: &str, what: &str| t.lines().filter(|l| l.ends_with(what)).count();
+    assert_eq!(lines(&out, ": Pulling fs layer"), 2, "{out}");
+    assert_eq!(lines(&out, ": Pull complete"), 2, "{out}");
+    // The daemon, when there is one, says the same.
+    if let Ok(host) = std::env::var("STRATA_DOCKER_HOST") {
+        let cli = if Path::new("/usr/local/bin/docker").exists() {
+            "/usr/local/bin/docker"
+        } else {
+            "docker"
+        };
+        let d = Command::new(cli)
+            .args(["pull", &remote])
+            .env("DOCKER_HOST", &host)
+            .output()
+            .unwrap();
+        let dt = ok(&d, "docker pull");
+        assert_eq!(lines(&dt, ": Pulling fs layer"), 2, "{dt}");
+        assert_eq!(lines(&dt, ": Pull complete"), 2, "{dt}");
+    }
+}
