@@ -18,7 +18,8 @@
 //! counts it as 0 and goes on).
 
 use std::collections::HashMap;
-use std::hash::BuildHasher;
+
+use crate::pathkey::{KeyMap, PathKeys};
 
 use crate::tree::{Change, Kind, LayerIndex};
 
@@ -77,30 +78,12 @@ const COUNT: u32 = STACKED_DIR - 1;
 /// paths are interned once, in a tree, with their counters beside them.
 pub struct Analyzer {
     arena: Vec<u8>,
-    ids: HashMap<u64, u32, std::hash::BuildHasherDefault<IdentHasher>>,
+    ids: KeyMap<u64, u32>,
     /// Paths whose 64-bit hash another path already had.
     collided: HashMap<Box<[u8]>, u32>,
-    key: std::collections::hash_map::RandomState,
+    keys: PathKeys,
     paths: Vec<PathInfo>,
     layer_sizes: Vec<u64>,
-}
-
-/// Keys are already hashes.
-#[derive(Default)]
-struct IdentHasher(u64);
-
-impl std::hash::Hasher for IdentHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ b as u64;
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
 }
 
 fn parent(p: &[u8]) -> &[u8] {
@@ -149,13 +132,13 @@ impl Analyzer {
         };
         let mut a = Analyzer {
             arena: Vec::new(),
-            ids: HashMap::default(),
+            ids: KeyMap::default(),
             collided: HashMap::new(),
-            key: Default::default(),
+            keys: PathKeys::new(),
             paths: vec![root],
             layer_sizes: Vec::new(),
         };
-        let k = a.key.hash_one(b"" as &[u8]);
+        let k = a.keys.k64(b"");
         a.ids.insert(k, 0);
         a
     }
@@ -170,7 +153,7 @@ impl Analyzer {
     }
 
     fn lookup(&self, p: &[u8]) -> Option<u32> {
-        match self.ids.get(&self.key.hash_one(p)) {
+        match self.ids.get(&self.keys.k64(p)) {
             Some(&id) if self.path(id) == p => Some(id),
             Some(_) => self.collided.get(p).copied(),
             None => None,
@@ -200,7 +183,7 @@ impl Analyzer {
             min: u64::MAX,
             stacked_size: 0,
         });
-        let k = self.key.hash_one(p);
+        let k = self.keys.k64(p);
         match self.ids.entry(k) {
             std::collections::hash_map::Entry::Occupied(_) => {
                 self.collided.insert(p.into(), id);

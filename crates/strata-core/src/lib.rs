@@ -31,6 +31,7 @@ pub mod layer;
 pub mod layout;
 pub mod location;
 pub mod manifest;
+pub mod pathkey;
 pub mod pool;
 pub mod reference;
 pub mod report;

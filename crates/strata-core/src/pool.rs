@@ -49,13 +49,13 @@ pub fn run<T: Send>(
     Ok(out)
 }
 
-/// Worker threads for layer passes: two per core, since layers differ in size and each pass
-/// already splits decompression from the walk.
+/// Worker threads for layer passes: one per core. Each pass already splits decompression
+/// from the walk over two threads, and each holds a layer's tables: more at once only
+/// raises the peak memory.
 pub fn layer_threads() -> usize {
     std::thread::available_parallelism()
         .map(|t| t.get())
         .unwrap_or(1)
-        * 2
 }
 
 #[cfg(test)]

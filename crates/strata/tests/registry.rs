@@ -771,6 +771,12 @@ fn a_layer_listed_twice_is_reported_once() {
         } else {
             "docker"
         };
+        // An earlier run may have left the image there, under another registry's name.
+        let id = m["config"]["digest"].as_str().unwrap().to_string();
+        let _ = Command::new(cli)
+            .args(["rmi", "-f", &id])
+            .env("DOCKER_HOST", &host)
+            .output();
         let d = Command::new(cli)
             .args(["pull", &remote])
             .env("DOCKER_HOST", &host)

@@ -22,9 +22,8 @@
 //! the directory holds, each inode once (regular files by size, a symlink by the length of its
 //! target, devices, FIFOs and whiteouts 0).
 
-use std::hash::BuildHasher;
-
 use crate::error::{Error, Result};
+use crate::pathkey::{KeyMap, KeySet, PathKeys};
 
 /// What kind of filesystem object an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,27 +105,6 @@ struct Inode {
     whiteout: bool,
 }
 
-/// Keys are already hashes: use them as they are.
-#[derive(Default, Clone, Copy)]
-struct Ident(u64);
-
-impl std::hash::Hasher for Ident {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ b as u64;
-        }
-    }
-    fn write_u128(&mut self, n: u128) {
-        self.0 = n as u64;
-    }
-}
-
-type IdentMap<V> = std::collections::HashMap<u128, V, std::hash::BuildHasherDefault<Ident>>;
-type IdentSet = std::collections::HashSet<u128, std::hash::BuildHasherDefault<Ident>>;
-
 /// The root directory's id.
 const ROOT: u32 = 0;
 
@@ -135,16 +113,13 @@ const ROOT: u32 = 0;
 /// entries costs a few dozen megabytes here.
 pub struct LayerFs {
     what: String,
-    slots: IdentMap<Slot>,
+    slots: KeyMap<u128, Slot>,
     /// Per directory id: its parent's id, and whether it still stands.
     dirs: Vec<(u32, bool)>,
     inodes: Vec<Inode>,
     symlinks: std::collections::HashMap<u32, Box<[u8]>>,
-    names: IdentSet,
-    keys: (
-        std::collections::hash_map::RandomState,
-        std::collections::hash_map::RandomState,
-    ),
+    names: KeySet<u128>,
+    keys: PathKeys,
     last_file: Option<u32>,
     /// The last parent resolved (its components as named, its path and id), valid while no
     /// directory has been replaced since: tars list a directory's entries together.
@@ -240,12 +215,12 @@ impl LayerFs {
     pub fn new(what: &str) -> LayerFs {
         LayerFs {
             what: what.to_string(),
-            slots: IdentMap::default(),
+            slots: KeyMap::default(),
             dirs: vec![(ROOT, true)],
             inodes: Vec::new(),
             symlinks: std::collections::HashMap::new(),
-            names: IdentSet::default(),
-            keys: Default::default(),
+            names: KeySet::default(),
+            keys: PathKeys::new(),
             last_file: None,
             cache: None,
             generation: 0,
@@ -253,7 +228,7 @@ impl LayerFs {
     }
 
     fn key(&self, path: &[u8]) -> u128 {
-        ((self.keys.0.hash_one(path) as u128) << 64) | self.keys.1.hash_one(path) as u128
+        self.keys.k128(path)
     }
 
     /// Docker's size of the layer directory: each live inode once.
