@@ -529,18 +529,35 @@ fn walk(
     Ok((ordinal, fs.size()))
 }
 
-/// Copies what is read to a writer as well.
+/// Copies what is read to a writer as well, when there is one.
 struct TeeReader<'w, R> {
     inner: R,
-    out: &'w mut dyn io::Write,
+    out: Option<&'w mut dyn io::Write>,
 }
 
 impl<R: Read> Read for TeeReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.out.write_all(&buf[..n])?;
+        if let Some(out) = self.out.as_mut() {
+            out.write_all(&buf[..n])?;
+        }
         Ok(n)
     }
+}
+
+/// Walks the tar, then reads the rest (so the hash and any copy cover every byte).
+fn walk_all(
+    what: &str,
+    r: &mut dyn Read,
+    tar: Option<&mut dyn io::Write>,
+    visitors: &mut [&mut dyn Visitor],
+    max_layer: u64,
+    decompressed: bool,
+) -> Result<(u64, u64)> {
+    let mut tee = TeeReader { inner: r, out: tar };
+    let walked = walk(what, &mut tee, visitors, max_layer, decompressed)?;
+    io::copy(&mut tee, &mut io::sink()).map_err(|e| read_err(what, e))?;
+    Ok(walked)
 }
 
 /// Reads a layer blob once: hashes the stored bytes, decompresses (bomb-guarded), hashes the
@@ -584,18 +601,7 @@ fn read_inner(
     let (digest, compressed_size, diff_id, uncompressed_size, (entries, docker_size)) =
         match compression {
             Compression::None => {
-                let walked = match tar {
-                    Some(out) => {
-                        let mut tee = TeeReader {
-                            inner: &mut outer,
-                            out,
-                        };
-                        let w = walk(what, &mut tee, visitors, max_layer, false)?;
-                        io::copy(&mut tee, &mut io::sink()).map_err(|e| read_err(what, e))?;
-                        w
-                    }
-                    None => walk(what, &mut outer, visitors, max_layer, false)?,
-                };
+                let walked = walk_all(what, &mut outer, tar, visitors, max_layer, false)?;
                 let (d, n) = outer.into_inner().finish().map_err(|e| read_err(what, e))?;
                 (d.clone(), n, d, n, walked)
             }
@@ -610,18 +616,7 @@ fn read_inner(
                 };
                 let (diff, un, walked) = pipelined(&mut guarded, |r| {
                     let mut inner = HashingReader::new(r, Algorithm::Sha256);
-                    let walked = match tar {
-                        Some(out) => {
-                            let mut tee = TeeReader {
-                                inner: &mut inner,
-                                out,
-                            };
-                            let w = walk(what, &mut tee, visitors, max_layer, true)?;
-                            io::copy(&mut tee, &mut io::sink()).map_err(|e| read_err(what, e))?;
-                            w
-                        }
-                        None => walk(what, &mut inner, visitors, max_layer, true)?,
-                    };
+                    let walked = walk_all(what, &mut inner, tar, visitors, max_layer, true)?;
                     let (diff, un) = inner.finish().map_err(|e| read_err(what, e))?;
                     Ok((diff, un, walked))
                 })?;
