@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 mod common;
-use common::build::{layer, legacy};
+use common::build::{gnu_tar_layer, layer, legacy, pax_layer};
 
 const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n";
 
@@ -409,4 +409,58 @@ verdict!(
     Plain,
     Refuse("no such file"),
     with(&[("l", 's', "nowhere"), ("l/x", 'f', "y")])
+);
+
+// Tar formats real tools write, read as Go's archive/tar reads them.
+const SPARSE: &[(u64, &[u8])] = &[(1 << 20, b"hello"), (2 << 20, b"tail")];
+
+// (The sparse file's bytes are compared in tests/formats.rs.)
+verdict!(
+    pax_sparse_1_0,
+    Plain,
+    Accept("/small", "n"),
+    gnu_tar_layer(
+        &[("sparse.bin", 3 << 20, SPARSE), ("small", 1, &[(0, b"n")])],
+        &["--format=posix", "--sparse", "--sparse-version=1.0"]
+    )
+);
+verdict!(
+    pax_sparse_0_1,
+    Plain,
+    Accept("/small", "n"),
+    gnu_tar_layer(
+        &[("sparse.bin", 3 << 20, SPARSE), ("small", 1, &[(0, b"n")])],
+        &["--format=posix", "--sparse", "--sparse-version=0.1"]
+    )
+);
+verdict!(
+    pax_sparse_0_0,
+    Plain,
+    Accept("/small", "n"),
+    gnu_tar_layer(
+        &[("sparse.bin", 3 << 20, SPARSE), ("small", 1, &[(0, b"n")])],
+        &["--format=posix", "--sparse", "--sparse-version=0.0"]
+    )
+);
+// Go's reader reads old GNU sparse files, but Docker's unpack refuses their type flag.
+verdict!(
+    old_gnu_sparse,
+    Plain,
+    Refuse("unhandled tar header type 83"),
+    gnu_tar_layer(
+        &[("sparse.bin", 3 << 20, SPARSE)],
+        &["--format=gnu", "--sparse"]
+    )
+);
+verdict!(
+    nul_byte_in_a_pax_path,
+    Plain,
+    Refuse("NUL"),
+    pax_layer(&[("path", b"etc/ok\0../../x")], "placeholder", b"x")
+);
+verdict!(
+    pax_header_over_one_mebibyte,
+    Plain,
+    Refuse("exceeds the limit"),
+    pax_layer(&[("comment", &[b'c'; (1 << 20) + 16])], "f", b"x")
 );

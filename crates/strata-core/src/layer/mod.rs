@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 
 pub mod compression;
 pub mod index;
+pub mod tar;
 pub mod unpack;
 
 pub use compression::Compression;
@@ -286,126 +287,30 @@ impl Read for ChannelReader {
     }
 }
 
-fn bad_header(what: &str, name: &[u8], e: io::Error) -> Error {
-    Error::malformed(
-        format!("{what}: entry {:?}", String::from_utf8_lossy(name)),
-        format!("invalid tar header: {e}"),
-    )
-}
-
-/// A numeric header field as Go's archive/tar parses it: base-256 when the top bit is set,
-/// else octal with leading and trailing spaces and NULs ignored (an empty field is 0).
-fn go_numeric(field: &[u8]) -> Option<u64> {
-    if field.first().is_some_and(|b| b & 0x80 != 0) {
-        // Base-256: the first byte's top bit is the marker, the next one the sign.
-        if field[0] & 0x40 != 0 {
-            return None;
-        }
-        let mut v: u64 = (field[0] & 0x3f) as u64;
-        for &b in &field[1..] {
-            v = v.checked_mul(256)?.checked_add(b as u64)?;
-        }
-        return Some(v);
-    }
-    let t: &[u8] = {
-        let s = field
-            .iter()
-            .position(|&b| b != b' ' && b != 0)
-            .unwrap_or(field.len());
-        let e = field
-            .iter()
-            .rposition(|&b| b != b' ' && b != 0)
-            .map_or(s, |i| i + 1);
-        &field[s..e.max(s)]
-    };
-    if t.is_empty() {
-        return Some(0);
-    }
-    let mut v: u64 = 0;
-    for &b in t {
-        if !(b'0'..=b'7').contains(&b) {
-            return None;
-        }
-        v = v.checked_mul(8)?.checked_add((b - b'0') as u64)?;
-    }
-    Some(v)
-}
-
-/// Reads an entry's header facts as Go's archive/tar does (numeric fields parsed its way;
-/// PAX `mtime`, `uid`, `gid` and `SCHILY.xattr.*` records win over the fixed fields).
-fn read_meta<R: Read>(
-    what: &str,
-    name: &[u8],
-    entry: &mut tar::Entry<'_, R>,
-    kind: Option<Kind>,
-) -> Result<Meta> {
-    let bad = |e: io::Error| bad_header(what, name, e);
-    let h = entry.header();
-    let raw = h.as_bytes();
-    let field = |range: std::ops::Range<usize>, which: &str| {
-        go_numeric(&raw[range]).ok_or_else(|| {
-            bad_header(
-                what,
-                name,
-                io::Error::other(format!("invalid {which} field")),
-            )
-        })
-    };
-    let mode = field(100..108, "mode")? as u32 & 0o7777;
-    let mut uid = field(108..116, "uid")?;
-    let mut gid = field(116..124, "gid")?;
-    let mut mtime = field(136..148, "mtime")? as i64;
-    let dev = if matches!(kind, Some(Kind::Char) | Some(Kind::Block)) {
-        (
-            field(329..337, "devmajor")? as u32,
-            field(337..345, "devminor")? as u32,
-        )
-    } else {
-        (0, 0)
-    };
-    let link = entry
-        .link_name_bytes()
-        .map(|l| l.into_owned())
-        .unwrap_or_default();
-    let mut xattrs = Vec::new();
-    if let Some(exts) = entry.pax_extensions().map_err(bad)? {
-        for ext in exts {
-            let ext = ext.map_err(bad)?;
-            let Ok(key) = ext.key() else { continue };
-            let num = || ext.value().ok().map(str::trim);
-            match key {
-                "uid" => uid = num().and_then(|v| v.parse().ok()).unwrap_or(uid),
-                "gid" => gid = num().and_then(|v| v.parse().ok()).unwrap_or(gid),
-                "mtime" => {
-                    if let Some(v) = num().and_then(|v| v.parse::<f64>().ok()) {
-                        mtime = v.floor() as i64;
-                    }
-                }
-                k => {
-                    if let Some(x) = k.strip_prefix("SCHILY.xattr.") {
-                        xattrs.push((x.to_string(), ext.value_bytes().to_vec()));
-                    }
-                }
-            }
-        }
-    }
+/// An entry's facts as Docker takes them from Go's header.
+fn meta_of(what: &str, h: &tar::Header, kind: Option<Kind>) -> Result<Meta> {
     let id = |v: u64, which: &str| {
         u32::try_from(v).map_err(|_| {
             Error::malformed(
-                format!("{what}: entry {:?}", String::from_utf8_lossy(name)),
+                format!("{what}: entry {:?}", String::from_utf8_lossy(&h.name)),
                 format!("{which} {v} is out of range"),
             )
         })
     };
+    let dev = if matches!(kind, Some(Kind::Char) | Some(Kind::Block)) {
+        (id(h.devmajor, "devmajor")?, id(h.devminor, "devminor")?)
+    } else {
+        (0, 0)
+    };
     Ok(Meta {
-        mode,
-        uid: id(uid, "uid")?,
-        gid: id(gid, "gid")?,
-        mtime,
-        size: entry.size(),
-        link,
+        mode: (h.mode & 0o7777) as u32,
+        uid: id(h.uid, "uid")?,
+        gid: id(h.gid, "gid")?,
+        mtime: h.mtime,
+        size: h.size,
+        link: h.linkname.clone(),
         dev,
-        xattrs,
+        xattrs: h.xattrs.clone(),
     })
 }
 
@@ -420,40 +325,37 @@ fn walk(
     decompressed: bool,
 ) -> Result<(u64, u64)> {
     let mut fs = unpack::LayerFs::new(what);
-    let mut archive = tar::Archive::new(&mut *r);
-    let archive = &mut archive;
+    let mut archive = tar::TarReader::new(&mut *r);
     let bad = |e: io::Error| read_err(&format!("{what}: invalid tar"), e);
     let mut buf = vec![0u8; 1 << 16];
     let mut wants = vec![false; visitors.len()];
     let mut ordinal = 0u64;
-    for entry in archive.entries().map_err(bad)? {
-        let mut entry = entry.map_err(bad)?;
+    while let Some(h) = archive.next_header().map_err(bad)? {
         let this = ordinal;
         ordinal += 1;
-        let name = entry.path_bytes().into_owned();
-        fs.check_duplicate(&name)?;
-        let flag = entry.header().as_old().linkflag[0];
-        let kind = match entry.header().entry_type() {
-            tar::EntryType::XGlobalHeader => continue,
-            // Go reads a NUL type flag on a name ending in `/` as a directory.
-            tar::EntryType::Regular if flag == 0 && name.ends_with(b"/") => Some(Kind::Dir),
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
-                Some(Kind::File)
-            }
-            tar::EntryType::Directory => Some(Kind::Dir),
-            tar::EntryType::Symlink => Some(Kind::Symlink),
-            tar::EntryType::Char => Some(Kind::Char),
-            tar::EntryType::Block => Some(Kind::Block),
-            tar::EntryType::Fifo => Some(Kind::Fifo),
-            tar::EntryType::Link => None,
-            _ => {
+        fs.check_duplicate(&h.name)?;
+        let whiteout = unpack::docker_components(&h.name)
+            .last()
+            .is_some_and(|b| b.starts_with(b".wh."));
+        let kind = match h.typeflag {
+            b'g' => continue,
+            b'0' => Some(Kind::File),
+            b'5' => Some(Kind::Dir),
+            b'2' => Some(Kind::Symlink),
+            b'3' => Some(Kind::Char),
+            b'4' => Some(Kind::Block),
+            b'6' => Some(Kind::Fifo),
+            b'1' => None,
+            // The whiteout converter runs before the type is looked at.
+            _ if whiteout => Some(Kind::File),
+            t => {
                 return Err(Error::malformed(
-                    format!("{what}: entry {:?}", String::from_utf8_lossy(&name)),
-                    format!("unhandled tar entry type {:?}", char::from(flag)),
+                    format!("{what}: entry {:?}", String::from_utf8_lossy(&h.name)),
+                    format!("unhandled tar header type {t}"),
                 ));
             }
         };
-        let meta = read_meta(what, &name, &mut entry, kind)?;
+        let meta = meta_of(what, &h, kind)?;
         if meta.size > max_layer {
             return Err(Error::malformed(what, too_big(max_layer)));
         }
@@ -463,7 +365,7 @@ fn walk(
             ..Meta::default()
         };
         let header = unpack::Header {
-            name: &name,
+            name: &h.name,
             kind,
             link: &meta.link,
         };
@@ -493,7 +395,7 @@ fn walk(
         if file_body {
             let mut n = 0u64;
             loop {
-                let k = entry.read(&mut buf).map_err(bad)?;
+                let k = archive.read_body(&mut buf).map_err(bad)?;
                 if k == 0 {
                     break;
                 }
@@ -512,6 +414,7 @@ fn walk(
             }
         }
     }
+    drop(archive);
     if decompressed {
         // What follows the end-of-archive blocks is part of the diff ID, but a stream that
         // keeps going is a bomb, not padding.
@@ -675,10 +578,10 @@ pub fn check(what: &str, expect: &Expect<'_>, stats: &LayerStats) -> Result<()> 
 mod tests {
     use super::*;
 
-    fn tar_of(entries: &[(&str, tar::EntryType, &[u8], &str)]) -> Vec<u8> {
-        let mut b = tar::Builder::new(Vec::new());
+    fn tar_of(entries: &[(&str, ::tar::EntryType, &[u8], &str)]) -> Vec<u8> {
+        let mut b = ::tar::Builder::new(Vec::new());
         for (name, kind, data, link) in entries {
-            let mut h = tar::Header::new_gnu();
+            let mut h = ::tar::Header::new_gnu();
             h.set_entry_type(*kind);
             h.set_mode(0o644);
             h.set_size(data.len() as u64);
@@ -695,7 +598,7 @@ mod tests {
         b.into_inner().unwrap()
     }
 
-    use tar::EntryType as T;
+    use ::tar::EntryType as T;
 
     #[test]
     fn spec_example_33_bytes() {
@@ -823,11 +726,12 @@ mod tests {
 
     #[test]
     fn numeric_fields_as_go_reads_them() {
-        assert_eq!(go_numeric(b"0000644\0"), Some(0o644));
-        assert_eq!(go_numeric(b"\0\0\0\0\0\0\0\0"), Some(0));
-        assert_eq!(go_numeric(b"  755 \0"), Some(0o755));
-        assert_eq!(go_numeric(&[0x80, 0, 0, 0, 0, 0, 1, 0]), Some(256));
-        assert_eq!(go_numeric(b"12a\0"), None);
+        use super::tar::numeric;
+        assert_eq!(numeric(b"0000644\0"), Some(0o644));
+        assert_eq!(numeric(b"\0\0\0\0\0\0\0\0"), Some(0));
+        assert_eq!(numeric(b"  755 \0"), Some(0o755));
+        assert_eq!(numeric(&[0x80, 0, 0, 0, 0, 0, 1, 0]), Some(256));
+        assert_eq!(numeric(b"12a\0"), None);
     }
 
     #[test]

@@ -122,3 +122,84 @@ pub fn gzip(b: &[u8]) -> Vec<u8> {
     e.write_all(b).expect("gz");
     e.finish().expect("gz")
 }
+
+/// A layer tar made by GNU tar from files written into a temporary directory (`files`: path,
+/// size, and (offset, bytes) pieces; the rest of each file is a hole), with `flags` (say
+/// `--format=posix --sparse --sparse-version=1.0`).
+/// A file for [`gnu_tar_layer`]: name, size, and the pieces of data in it.
+pub type SparseFile<'a> = (&'a str, u64, &'a [(u64, &'a [u8])]);
+
+pub fn gnu_tar_layer(files: &[SparseFile<'_>], flags: &[&str]) -> Vec<u8> {
+    use std::io::{Seek, SeekFrom};
+    let d = tempfile::tempdir().unwrap();
+    for (name, size, pieces) in files {
+        let p = d.path().join(name);
+        let mut f = std::fs::File::create(&p).unwrap();
+        f.set_len(*size).unwrap();
+        for (off, bytes) in *pieces {
+            f.seek(SeekFrom::Start(*off)).unwrap();
+            f.write_all(bytes).unwrap();
+        }
+    }
+    let out = d.path().join("layer.tar");
+    let names: Vec<&str> = files.iter().map(|(n, _, _)| *n).collect();
+    let o = std::process::Command::new("tar")
+        .args(flags)
+        .arg("--owner=0")
+        .arg("--group=0")
+        .arg("-C")
+        .arg(d.path())
+        .arg("-cf")
+        .arg(&out)
+        .args(&names)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "tar: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::read(out).unwrap()
+}
+
+/// A layer of one regular file preceded by a PAX header holding `records` (raw bytes, so a
+/// record may hold anything, a NUL say).
+pub fn pax_layer(records: &[(&str, &[u8])], name: &str, body: &[u8]) -> Vec<u8> {
+    let mut pax = Vec::new();
+    for (k, v) in records {
+        // "%d %s=%s\n", the length counting itself.
+        let rest = k.len() + v.len() + 3;
+        let mut n = rest + 1;
+        while n.to_string().len() + rest != n {
+            n += 1;
+        }
+        pax.extend_from_slice(n.to_string().as_bytes());
+        pax.push(b' ');
+        pax.extend_from_slice(k.as_bytes());
+        pax.push(b'=');
+        pax.extend_from_slice(v);
+        pax.push(b'\n');
+    }
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_entry_type(tar::EntryType::XHeader);
+    h.set_size(pax.len() as u64);
+    h.set_mode(0o644);
+    raw_ustar_name(&mut h, "PaxHeaders.0/x");
+    h.set_cksum();
+    b.append(&h, &pax[..]).unwrap();
+    let mut h = tar::Header::new_ustar();
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_size(body.len() as u64);
+    h.set_mode(0o644);
+    raw_ustar_name(&mut h, name);
+    h.set_cksum();
+    b.append(&h, body).unwrap();
+    b.into_inner().unwrap()
+}
+
+fn raw_ustar_name(h: &mut tar::Header, name: &str) {
+    let u = h.as_ustar_mut().expect("ustar header");
+    u.name = [0; 100];
+    u.name[..name.len()].copy_from_slice(name.as_bytes());
+}
