@@ -416,40 +416,39 @@ fn keep_archive(f: &File, dir: &Path, key: &str, len: u64) {
 }
 
 fn index_tar(file: &File, label: &str) -> Result<HashMap<String, Entry>> {
+    use crate::layer::tar::TarReader;
     let total = file.metadata().map_err(|e| Error::io(label, e))?.len();
     let reader = io::BufReader::with_capacity(64 * 1024, file);
-    let mut archive = tar::Archive::new(reader);
+    // Bodies are skipped with a seek; headers are read as Go reads them (capped).
+    let mut archive = TarReader::with_skipper(
+        reader,
+        Box::new(|r: &mut io::BufReader<&File>, n: u64| {
+            r.seek_relative(i64::try_from(n).map_err(|_| io::Error::other("seek too far"))?)
+        }),
+    );
     let bad = |e: io::Error| Error::malformed(label, format!("invalid tar archive: {e}"));
     let mut entries = HashMap::new();
     let mut count = 0usize;
-    for entry in archive.entries_with_seek().map_err(bad)? {
-        let entry = entry.map_err(bad)?;
+    while let Some(h) = archive.next_header().map_err(bad)? {
         count += 1;
-        let raw = entry.path_bytes();
-        let name = String::from_utf8_lossy(&raw).into_owned();
+        let name = String::from_utf8_lossy(&h.name).into_owned();
         let Some(clean) = normalize_dots(&name) else {
             // A member outside the root can never be asked for; skip it.
             continue;
         };
-        let header = entry.header();
-        let offset = entry.raw_file_position();
-        let size = header.entry_size().map_err(bad)?;
+        let offset = archive.position();
+        let size = h.size;
         if offset.saturating_add(size) > total {
             return Err(Error::malformed(
                 label,
                 format!("truncated archive: member {name:?} extends past the end of the file"),
             ));
         }
-        let link = || {
-            entry
-                .link_name_bytes()
-                .map(|l| String::from_utf8_lossy(&l).into_owned())
-                .unwrap_or_default()
-        };
-        let e = match header.entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous => Entry::File { offset, size },
-            tar::EntryType::Symlink => Entry::Symlink { target: link() },
-            tar::EntryType::Link => Entry::Hardlink { target: link() },
+        let link = || String::from_utf8_lossy(&h.linkname).into_owned();
+        let e = match h.typeflag {
+            b'0' | b'7' => Entry::File { offset, size },
+            b'2' => Entry::Symlink { target: link() },
+            b'1' => Entry::Hardlink { target: link() },
             _ => Entry::Other,
         };
         entries.insert(clean, e);

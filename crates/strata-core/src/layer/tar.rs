@@ -141,9 +141,13 @@ enum Body {
     },
 }
 
+/// Moves the stream forward without reading (a seek), when it can.
+pub type Skipper<R> = Box<dyn FnMut(&mut R, u64) -> io::Result<()>>;
+
 /// The reader.
 pub struct TarReader<R> {
     r: R,
+    skip: Option<Skipper<R>>,
     /// Bytes of the stream consumed so far.
     pos: u64,
     /// Physical bytes of the current entry's data not yet read, and its padding.
@@ -162,11 +166,20 @@ impl<R: Read> TarReader<R> {
     pub fn new(r: R) -> TarReader<R> {
         TarReader {
             r,
+            skip: None,
             pos: 0,
             data_left: 0,
             pad: 0,
             body: Body::Plain { left: 0 },
             done: false,
+        }
+    }
+
+    /// A reader that skips bodies with `skip` instead of reading them (a seekable file).
+    pub fn with_skipper(r: R, skip: Skipper<R>) -> TarReader<R> {
+        TarReader {
+            skip: Some(skip),
+            ..TarReader::new(r)
         }
     }
 
@@ -203,6 +216,11 @@ impl<R: Read> TarReader<R> {
     }
 
     fn discard(&mut self, mut n: u64) -> io::Result<()> {
+        if let Some(skip) = self.skip.as_mut() {
+            skip(&mut self.r, n)?;
+            self.pos += n;
+            return Ok(());
+        }
         let mut buf = [0u8; 8192];
         while n > 0 {
             let k = (n as usize).min(buf.len());
