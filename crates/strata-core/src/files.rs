@@ -124,8 +124,22 @@ impl Files for DirFiles {
         self.label.clone()
     }
     fn open(&self, path: &str) -> Result<Member> {
+        use std::os::unix::fs::OpenOptionsExt;
         let p = self.resolve(path)?;
-        let f = File::open(&p).map_err(|e| Error::io(&p, e))?;
+        let not_regular = || Error::malformed(p.display().to_string(), "not a regular file");
+        // A FIFO or device would block (or do worse) on open: refuse what is not a regular
+        // file before opening it, and open without blocking in case it was swapped since.
+        if !std::fs::metadata(&p)
+            .map_err(|e| Error::io(&p, e))?
+            .is_file()
+        {
+            return Err(not_regular());
+        }
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+            .open(&p)
+            .map_err(|e| Error::io(&p, e))?;
         let meta = f.metadata().map_err(|e| Error::io(&p, e))?;
         if !meta.is_file() {
             return Err(Error::malformed(

@@ -78,7 +78,13 @@ fn what_blob(source: &dyn Source, d: &Digest) -> String {
 /// Reads a JSON blob named by a descriptor: capped, size- and digest-checked.
 pub fn read_json_blob(source: &dyn Source, desc: &Descriptor) -> Result<Vec<u8>> {
     let what = what_blob(source, &desc.digest);
-    if desc.size < 0 || desc.size as u64 > MAX_JSON {
+    if desc.size < 0 {
+        return Err(Error::malformed(
+            what,
+            format!("the descriptor gives a negative size ({})", desc.size),
+        ));
+    }
+    if desc.size as u64 > MAX_JSON {
         return Err(Error::LimitExceeded {
             what,
             limit: format!("{MAX_JSON} bytes"),

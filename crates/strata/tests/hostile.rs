@@ -11,7 +11,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 mod common;
-use common::build::{config_for, gzip, layer, legacy, sha};
+use common::build::{config_for, gzip, layer, legacy, raw_name, sha};
 
 fn strata() -> Command {
     Command::new(env!("CARGO_BIN_EXE_strata"))
@@ -65,311 +65,435 @@ fn oci(
 }
 
 struct Case {
-    name: &'static str,
+    /// What every command is given (`docker-archive:…`, `oci:…`).
     location: String,
-    /// Text the error line must contain (the file, digest or reason).
+    /// What `load -i` is given.
+    file: PathBuf,
+    /// Text every error line must contain (the file, digest or reason).
     expect: Vec<String>,
 }
 
-fn check(case: &Case, limit_mem: bool) -> Result<(), String> {
-    let out = if limit_mem {
-        // Bounded memory: 512 MiB of address space is far less than the bomb expands to.
-        Command::new("bash")
-            .arg("-c")
-            .arg(format!(
-                "ulimit -v 524288; exec '{}' inspect '{}'",
-                env!("CARGO_BIN_EXE_strata"),
-                case.location
-            ))
-            .output()
-    } else {
-        strata().arg("inspect").arg(&case.location).output()
-    }
-    .map_err(|e| format!("{}: spawn: {e}", case.name))?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let code = out.status.code();
-    if code != Some(1) {
-        return Err(format!(
-            "{}: exit {code:?} (want 1), stderr: {stderr}",
-            case.name
-        ));
-    }
-    if stderr.contains("panicked") || stderr.trim().lines().count() != 1 {
-        return Err(format!(
-            "{}: want exactly one error line, got: {stderr:?}",
-            case.name
-        ));
-    }
-    for e in &case.expect {
-        if !stderr.contains(e.as_str()) {
-            return Err(format!("{}: error line lacks {e:?}: {stderr:?}", case.name));
-        }
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if stdout != "[]\n" {
-        return Err(format!(
-            "{}: stdout should be Docker's empty `[]`, got {stdout:?}",
-            case.name
-        ));
-    }
-    // The merge engine reads the same input: no panic, and a failure is one line. (Some
-    // cases are fine for it: a symlink pointing outside is only listed, never followed.)
-    let fs = Command::new("bash")
+/// Runs strata under a 1 GiB address-space limit and a time limit, with its own TMPDIR,
+/// cache and store.
+fn bounded(d: &Path, args: &[String]) -> std::process::Output {
+    let quoted: Vec<String> = args
+        .iter()
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect();
+    Command::new("bash")
         .arg("-c")
         .arg(format!(
-            "ulimit -v 524288; exec '{}' ls -R '{}'",
+            "ulimit -v 1048576; exec timeout 120 '{}' {}",
             env!("CARGO_BIN_EXE_strata"),
-            case.location
+            quoted.join(" ")
         ))
+        .env("TMPDIR", d.join("tmp"))
+        .env("XDG_CACHE_HOME", d.join("cache"))
+        .env("STRATA_ROOT", d.join("store"))
         .output()
-        .map_err(|e| format!("{}: spawn: {e}", case.name))?;
-    let fs_err = String::from_utf8_lossy(&fs.stderr);
-    let ok_exit = matches!(fs.status.code(), Some(0) | Some(1));
-    if !ok_exit
-        || fs_err.contains("panicked")
-        || (fs.status.code() == Some(1) && fs_err.trim().lines().count() != 1)
+        .expect("spawn")
+}
+
+fn names_in(p: &Path) -> Vec<String> {
+    std::fs::read_dir(p)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every command refuses the case: one line holding the expected text, exit 1, no panic,
+/// bounded memory and time; nothing written (the canary directory stays empty, TMPDIR is
+/// left clean, no export file, no unpacked file, no image in the store).
+fn check_all(case: &Case, d: &Path) -> Result<(), String> {
+    for sub in ["tmp", "canary", "out"] {
+        std::fs::create_dir_all(d.join(sub)).expect("mkdir");
+    }
+    let img = case.location.clone();
+    let export = d.join("out/export.tar").display().to_string();
+    let rootfs = d.join("out/rootfs").display().to_string();
+    let runs: Vec<Vec<String>> = vec![
+        vec!["inspect".into(), img.clone()],
+        vec!["ls".into(), "-R".into(), img.clone()],
+        vec!["cat".into(), img.clone(), "/etc/hi".into()],
+        vec!["export".into(), "-o".into(), export.clone(), img.clone()],
+        vec!["unpack".into(), img.clone(), rootfs.clone()],
+        vec!["load".into(), "-i".into(), case.file.display().to_string()],
+    ];
+    let mut problems = Vec::new();
+    for args in &runs {
+        let o = bounded(d, args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        let cmd = &args[0];
+        if o.status.code() != Some(1) {
+            problems.push(format!("{cmd}: exit {:?} (want 1): {err}", o.status.code()));
+            continue;
+        }
+        if err.contains("panicked") || err.trim().lines().count() != 1 {
+            problems.push(format!("{cmd}: want one error line, got {err:?}"));
+            continue;
+        }
+        // load names what it could not read from the archive's point of view.
+        if cmd != "load" {
+            for e in &case.expect {
+                if !err.contains(e.as_str()) {
+                    problems.push(format!("{cmd}: error line lacks {e:?}: {err:?}"));
+                }
+            }
+        }
+        let out = String::from_utf8_lossy(&o.stdout);
+        let want_out = if cmd == "inspect" { "[]\n" } else { "" };
+        if out != want_out {
+            problems.push(format!("{cmd}: stdout {out:?}, want {want_out:?}"));
+        }
+    }
+    // unpack from the store: the refused load left no image to unpack.
+    let o = bounded(
+        d,
+        &[
+            "unpack".into(),
+            "hostile/x:1".into(),
+            d.join("out/from-store").display().to_string(),
+        ],
+    );
+    if o.status.code() != Some(1) {
+        problems.push(format!("unpack from the store: exit {:?}", o.status.code()));
+    }
+    let images = bounded(d, &["images".into(), "-q".into()]);
+    if !images.stdout.is_empty() {
+        problems.push(format!("the store holds images: {:?}", images.stdout));
+    }
+    for (dir, what) in [("tmp", "TMPDIR"), ("canary", "the canary directory")] {
+        let left = names_in(&d.join(dir));
+        if !left.is_empty() {
+            problems.push(format!("{what} is not empty: {left:?}"));
+        }
+    }
+    let out = names_in(&d.join("out"));
+    let rootfs_empty = names_in(&d.join("out/rootfs")).is_empty();
+    if out.iter().any(|n| n == "export.tar")
+        || !rootfs_empty
+        || out.iter().any(|n| n == "from-store")
     {
-        return Err(format!(
-            "{}: ls -R: exit {:?}, stderr {fs_err:?}",
-            case.name,
-            fs.status.code()
-        ));
+        problems.push(format!("output left behind: {out:?}"));
     }
-    Ok(())
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
 }
 
-#[test]
-fn hostile_corpus_gives_one_line_errors() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let d = tmp.path();
-    let good = layer(&[("etc/", 'd', ""), ("etc/hi", 'f', "hi\n")]);
-    let s = |x: &str| x.to_string();
-    let mut cases = Vec::new();
+fn s(x: &str) -> String {
+    x.to_string()
+}
 
-    // Member names with `..` or a leading `/`, and symlinks pointing anywhere, are valid
-    // (Docker unpacks chrooted): see tests/verdicts.rs. A hardlink must name a file of its own
-    // layer.
-    let p = legacy(
-        d,
-        "hardlink-escape.tar",
-        &[layer(&[("h", 'h', "../../etc/passwd")])],
-        |_, _| {},
-    );
-    cases.push(Case {
-        name: "hardlink escape",
-        location: format!("docker-archive:{}", p.display()),
-        expect: vec![s("\"h\""), s("not in this layer")],
-    });
-    let p = legacy(
-        d,
-        "manifest-dotdot.tar",
-        std::slice::from_ref(&good),
-        |_, e| e["Layers"] = json!(["../../etc/passwd"]),
-    );
-    cases.push(Case {
-        name: "manifest names ..",
-        location: format!("docker-archive:{}", p.display()),
-        expect: vec![s("../../etc/passwd")],
-    });
-    let p = legacy(
-        d,
-        "manifest-abs.tar",
-        std::slice::from_ref(&good),
-        |_, e| e["Layers"] = json!(["/etc/passwd"]),
-    );
-    cases.push(Case {
-        name: "manifest names absolute",
-        location: format!("docker-archive:{}", p.display()),
-        expect: vec![s("/etc/passwd")],
-    });
-    let p = legacy(
-        d,
-        "manifest-absent.tar",
-        std::slice::from_ref(&good),
-        |_, e| e["Layers"] = json!(["nothere/layer.tar"]),
-    );
-    cases.push(Case {
-        name: "manifest names absent file",
-        location: format!("docker-archive:{}", p.display()),
-        expect: vec![s("nothere/layer.tar"), s("not found")],
-    });
-    let p = legacy(
-        d,
-        "diffid-mismatch.tar",
-        std::slice::from_ref(&good),
-        |c, _| c["rootfs"]["diff_ids"] = json!([sha(b"other")]),
-    );
-    cases.push(Case {
-        name: "diff ID mismatch",
-        location: format!("docker-archive:{}", p.display()),
-        expect: vec![sha(b"other"), sha(&good)],
-    });
-    let p = legacy(
-        d,
-        "config-digest-mismatch.tar",
-        std::slice::from_ref(&good),
-        |_, e| e["Config"] = json!(format!("blobs/sha256/{}", &sha(b"x")[7..])),
-    );
-    cases.push(Case {
-        name: "config digest mismatch",
-        location: format!("docker-archive:{}", p.display()),
-        expect: vec![sha(b"x")],
-    });
+fn good() -> Vec<u8> {
+    layer(&[("etc/", 'd', ""), ("etc/hi", 'f', "hi\n")])
+}
 
-    // Truncated archive: cut the good archive in the middle of its layer.
-    let whole = std::fs::read(legacy(
-        d,
-        "whole.tar",
-        &[layer(&[("f", 'f', &"y".repeat(5000))])],
-        |_, _| {},
-    ))
-    .expect("read");
-    let cut = d.join("truncated.tar");
-    std::fs::write(&cut, &whole[..whole.len() / 2]).expect("w");
-    cases.push(Case {
-        name: "truncated tar",
-        location: format!("docker-archive:{}", cut.display()),
-        expect: vec![s("truncated.tar")],
-    });
-
-    // Truncated gzip and zstd layers in an OCI layout.
-    let big = layer(&[("f", 'f', &"z".repeat(200_000))]);
-    let gz = gzip(&big);
-    let p = oci(
-        d,
-        "trunc-gzip",
-        &[(
-            gz[..gz.len() / 2].to_vec(),
-            sha(&big),
-            "application/vnd.oci.image.layer.v1.tar+gzip",
-        )],
-        None,
-        "application/vnd.oci.image.config.v1+json",
-    );
-    cases.push(Case {
-        name: "truncated gzip layer",
-        location: format!("oci:{}", p.display()),
-        expect: vec![s("layer sha256:")],
-    });
-    let zs = zstd::encode_all(&big[..], 3).expect("zstd");
-    let p = oci(
-        d,
-        "trunc-zstd",
-        &[(
-            zs[..zs.len() / 2].to_vec(),
-            sha(&big),
-            "application/vnd.oci.image.layer.v1.tar+zstd",
-        )],
-        None,
-        "application/vnd.oci.image.config.v1+json",
-    );
-    cases.push(Case {
-        name: "truncated zstd layer",
-        location: format!("oci:{}", p.display()),
-        expect: vec![s("layer sha256:")],
-    });
-    // Wrong bytes under a blob name.
-    let blob_path = p.join("blobs/sha256");
-    let _ = blob_path;
-
-    // Unknown layer media type; an OCI artifact; oversized config JSON; malformed JSON.
-    let p = oci(
-        d,
-        "unknown-media",
-        &[(good.clone(), sha(&good), "application/x-mystery")],
-        None,
-        "application/vnd.oci.image.config.v1+json",
-    );
-    cases.push(Case {
-        name: "unknown media type",
-        location: format!("oci:{}", p.display()),
-        expect: vec![s("application/x-mystery")],
-    });
-    let p = oci(
-        d,
-        "artifact",
-        &[],
-        Some(json!({})),
-        "application/vnd.cncf.helm.config.v1+json",
-    );
-    cases.push(Case {
-        name: "OCI artifact",
-        location: format!("oci:{}", p.display()),
-        expect: vec![s("not a container image"), s("helm")],
-    });
-    let huge = json!({"rootfs": {"type": "layers", "diff_ids": []}, "pad": "x".repeat(5 << 20)});
-    let p = oci(
-        d,
-        "huge-config",
-        &[],
-        Some(huge),
-        "application/vnd.oci.image.config.v1+json",
-    );
-    cases.push(Case {
-        name: "config over 4 MiB",
-        location: format!("oci:{}", p.display()),
-        expect: vec![s("limit")],
-    });
-    let p = legacy(d, "bad-json.tar", std::slice::from_ref(&good), |_, _| {});
-    let mut bytes = std::fs::read(&p).expect("read");
-    if let Some(pos) = bytes.windows(9).position(|w| w == b"\"Layers\":") {
-        bytes[pos] = b'{';
+fn archive_case(p: PathBuf, expect: Vec<String>) -> Case {
+    Case {
+        location: format!("docker-archive:{}", p.display()),
+        file: p,
+        expect,
     }
-    std::fs::write(&p, &bytes).expect("w");
-    cases.push(Case {
-        name: "malformed manifest.json",
-        location: format!("docker-archive:{}", p.display()),
-        expect: vec![s("manifest.json"), s("invalid JSON")],
-    });
+}
 
-    // Empty file, and a file that is not a tar.
-    let empty = d.join("empty.tar");
-    std::fs::write(&empty, b"").expect("w");
-    cases.push(Case {
-        name: "empty file",
-        location: format!("docker-archive:{}", empty.display()),
-        expect: vec![s("empty.tar"), s("empty")],
-    });
-    let junk = d.join("junk.tar");
-    std::fs::write(&junk, b"this is not an archive at all").expect("w");
-    cases.push(Case {
-        name: "not a tar",
-        location: format!("docker-archive:{}", junk.display()),
-        expect: vec![s("junk.tar")],
-    });
-
-    let mut failures: Vec<String> = cases.iter().filter_map(|c| check(c, false).err()).collect();
-
-    // gzip bomb: 1100 gzip members of 1 MiB of zeros each (about 1030:1 overall).
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(&vec![0u8; 1 << 20]).expect("gz");
-    let member = e.finish().expect("gz");
-    let bomb = member.repeat(1100);
-    let p = oci(
-        d,
-        "bomb",
-        &[(
-            bomb,
-            sha(b"never"),
-            "application/vnd.oci.image.layer.v1.tar+gzip",
-        )],
-        None,
-        "application/vnd.oci.image.config.v1+json",
-    );
-    let bomb_case = Case {
-        name: "gzip bomb",
+fn oci_case(p: PathBuf, expect: Vec<String>) -> Case {
+    Case {
         location: format!("oci:{}", p.display()),
-        expect: vec![s("layer sha256:"), s("decompression bomb")],
+        file: p,
+        expect,
+    }
+}
+
+/// A gzip layer whose first entry is a special header (PAX `x`, GNU `L`) with a body of
+/// `size` bytes that are really there: whoever reads such a header whole needs `size` bytes
+/// of memory (the reader must refuse on the header alone).
+fn huge_special(flag: u8, size: u64) -> (Vec<u8>, String) {
+    use sha2::Digest as _;
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::new(flag));
+    h.set_size(size);
+    h.set_mode(0o644);
+    raw_name(&mut h, "././@LongLink");
+    h.set_cksum();
+    let mut diff = sha2::Sha256::new();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut put = |b: &[u8]| {
+        diff.update(b);
+        gz.write_all(b).expect("gz");
     };
-    if let Err(e) = check(&bomb_case, true) {
-        failures.push(e);
+    put(h.as_bytes());
+    // A PAX record as long as the body ("%d comment=…\n"), so it is even well-formed.
+    let chunk = vec![b'a'; 1 << 20];
+    let mut left = size;
+    while left > 0 {
+        let k = left.min(chunk.len() as u64) as usize;
+        put(&chunk[..k]);
+        left -= k as u64;
     }
-    assert!(
-        failures.is_empty(),
-        "hostile cases failed:\n{}",
-        failures.join("\n")
-    );
+    put(&[0u8; 1024]);
+    let d = format!("sha256:{}", common::build::hex(&diff.finalize()));
+    (gz.finish().expect("gz"), d)
 }
+
+fn build(name: &str, d: &Path) -> Case {
+    match name {
+        // A hardlink must name a file of its own layer (`..` and `/` names, and symlinks
+        // pointing anywhere, are valid: tests/verdicts.rs).
+        "hardlink_escape" => archive_case(
+            legacy(
+                d,
+                "x.tar",
+                &[layer(&[("h", 'h', "../../etc/passwd")])],
+                |_, _| {},
+            ),
+            vec![s("\"h\""), s("not in this layer")],
+        ),
+        "manifest_names_dotdot" => archive_case(
+            legacy(d, "x.tar", &[good()], |_, e| {
+                e["Layers"] = json!(["../../etc/passwd"])
+            }),
+            vec![s("../../etc/passwd")],
+        ),
+        "manifest_names_an_absolute_path" => archive_case(
+            legacy(d, "x.tar", &[good()], |_, e| {
+                e["Layers"] = json!(["/etc/passwd"])
+            }),
+            vec![s("/etc/passwd")],
+        ),
+        "manifest_names_an_absent_file" => archive_case(
+            legacy(d, "x.tar", &[good()], |_, e| {
+                e["Layers"] = json!(["nothere/layer.tar"])
+            }),
+            vec![s("nothere/layer.tar"), s("not found")],
+        ),
+        "diff_id_mismatch" => archive_case(
+            legacy(d, "x.tar", &[good()], |c, _| {
+                c["rootfs"]["diff_ids"] = json!([sha(b"other")])
+            }),
+            vec![sha(b"other"), sha(&good())],
+        ),
+        "config_digest_mismatch" => archive_case(
+            legacy(d, "x.tar", &[good()], |_, e| {
+                e["Config"] = json!(format!("blobs/sha256/{}", &sha(b"x")[7..]))
+            }),
+            vec![sha(b"x")],
+        ),
+        "truncated_tar" => {
+            let whole = std::fs::read(legacy(
+                d,
+                "whole.tar",
+                &[layer(&[("f", 'f', &"y".repeat(5000))])],
+                |_, _| {},
+            ))
+            .expect("read");
+            let cut = d.join("x.tar");
+            std::fs::write(&cut, &whole[..whole.len() / 2]).expect("w");
+            std::fs::remove_file(d.join("whole.tar")).expect("rm");
+            archive_case(cut, vec![s("x.tar")])
+        }
+        "truncated_gzip_layer" | "truncated_zstd_layer" => {
+            let big = layer(&[("f", 'f', &"z".repeat(200_000))]);
+            let (blob, media) = if name.contains("gzip") {
+                (gzip(&big), "application/vnd.oci.image.layer.v1.tar+gzip")
+            } else {
+                (
+                    zstd::encode_all(&big[..], 3).expect("zstd"),
+                    "application/vnd.oci.image.layer.v1.tar+zstd",
+                )
+            };
+            oci_case(
+                oci(
+                    d,
+                    "x",
+                    &[(blob[..blob.len() / 2].to_vec(), sha(&big), media)],
+                    None,
+                    OCI_CONFIG,
+                ),
+                vec![s("layer sha256:")],
+            )
+        }
+        "unknown_media_type" => oci_case(
+            oci(
+                d,
+                "x",
+                &[(good(), sha(&good()), "application/x-mystery")],
+                None,
+                OCI_CONFIG,
+            ),
+            vec![s("application/x-mystery")],
+        ),
+        "oci_artifact" => oci_case(
+            oci(
+                d,
+                "x",
+                &[],
+                Some(json!({})),
+                "application/vnd.cncf.helm.config.v1+json",
+            ),
+            vec![s("not a container image"), s("helm")],
+        ),
+        "config_over_4_mib" => oci_case(
+            oci(
+                d,
+                "x",
+                &[],
+                Some(
+                    json!({"rootfs": {"type": "layers", "diff_ids": []}, "pad": "x".repeat(5 << 20)}),
+                ),
+                OCI_CONFIG,
+            ),
+            vec![s("limit")],
+        ),
+        "malformed_manifest_json" => {
+            let p = legacy(d, "x.tar", &[good()], |_, _| {});
+            let mut bytes = std::fs::read(&p).expect("read");
+            if let Some(pos) = bytes.windows(9).position(|w| w == b"\"Layers\":") {
+                bytes[pos] = b'{';
+            }
+            std::fs::write(&p, &bytes).expect("w");
+            archive_case(p, vec![s("manifest.json"), s("invalid JSON")])
+        }
+        "empty_file" => {
+            let p = d.join("x.tar");
+            std::fs::write(&p, b"").expect("w");
+            archive_case(p, vec![s("x.tar"), s("empty")])
+        }
+        "not_a_tar" => {
+            let p = d.join("x.tar");
+            std::fs::write(&p, b"this is not an archive at all").expect("w");
+            archive_case(p, vec![s("x.tar")])
+        }
+        // 1100 gzip members of 1 MiB of zeros each: a tar's end, then a stream that goes on.
+        "gzip_bomb" => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            e.write_all(&vec![0u8; 1 << 20]).expect("gz");
+            let member = e.finish().expect("gz");
+            oci_case(
+                oci(
+                    d,
+                    "x",
+                    &[(
+                        member.repeat(1100),
+                        sha(b"never"),
+                        "application/vnd.oci.image.layer.v1.tar+gzip",
+                    )],
+                    None,
+                    OCI_CONFIG,
+                ),
+                vec![s("layer sha256:"), s("decompression bomb")],
+            )
+        }
+        // A PAX header of 1.5 GiB (Go refuses special headers over 1 MiB): read whole, it
+        // would take 1.5 GiB of memory, more than the 1 GiB these runs may have.
+        "huge_pax_header" | "huge_gnu_long_name" => {
+            let flag = if name.contains("pax") { b'x' } else { b'L' };
+            let (blob, diff) = huge_special(flag, 3 << 29);
+            oci_case(
+                oci(
+                    d,
+                    "x",
+                    &[(blob, diff, "application/vnd.oci.image.layer.v1.tar+gzip")],
+                    None,
+                    OCI_CONFIG,
+                ),
+                vec![
+                    s(if flag == b'x' {
+                        "PAX header"
+                    } else {
+                        "GNU long name"
+                    }),
+                    s("exceeds the limit"),
+                ],
+            )
+        }
+        // A blob that is a FIFO would block whoever opens it.
+        "fifo_as_a_blob" => {
+            let p = oci(
+                d,
+                "x",
+                &[(
+                    good(),
+                    sha(&good()),
+                    "application/vnd.oci.image.layer.v1.tar",
+                )],
+                None,
+                OCI_CONFIG,
+            );
+            let blob = p.join("blobs/sha256").join(&sha(&good())[7..]);
+            std::fs::remove_file(&blob).expect("rm");
+            let o = Command::new("mkfifo").arg(&blob).output().expect("mkfifo");
+            assert!(o.status.success());
+            oci_case(p, vec![s("not a regular file")])
+        }
+        "negative_config_size" => {
+            let p = oci(d, "x", &[], None, OCI_CONFIG);
+            let index: Value =
+                serde_json::from_slice(&std::fs::read(p.join("index.json")).expect("r"))
+                    .expect("j");
+            let md = index["manifests"][0]["digest"].as_str().expect("d")[7..].to_string();
+            let mpath = p.join("blobs/sha256").join(&md);
+            let mut m: Value =
+                serde_json::from_slice(&std::fs::read(&mpath).expect("r")).expect("j");
+            m["config"]["size"] = json!(-5);
+            let mb = serde_json::to_vec(&m).expect("j");
+            let nd = sha(&mb);
+            std::fs::write(p.join("blobs/sha256").join(&nd[7..]), &mb).expect("w");
+            let mut index = index;
+            index["manifests"][0]["digest"] = json!(nd);
+            index["manifests"][0]["size"] = json!(mb.len());
+            std::fs::write(p.join("index.json"), serde_json::to_vec(&index).expect("j"))
+                .expect("w");
+            oci_case(p, vec![s("negative size (-5)")])
+        }
+        other => panic!("no hostile case {other}"),
+    }
+}
+
+const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+
+macro_rules! hostile {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let tmp = tempfile::tempdir().expect("tempdir");
+                let case = build(stringify!($name), tmp.path());
+                if let Err(e) = check_all(&case, tmp.path()) {
+                    panic!("{}:\n{e}", stringify!($name));
+                }
+            }
+        )*
+    };
+}
+
+hostile!(
+    hardlink_escape,
+    manifest_names_dotdot,
+    manifest_names_an_absolute_path,
+    manifest_names_an_absent_file,
+    diff_id_mismatch,
+    config_digest_mismatch,
+    truncated_tar,
+    truncated_gzip_layer,
+    truncated_zstd_layer,
+    unknown_media_type,
+    oci_artifact,
+    config_over_4_mib,
+    malformed_manifest_json,
+    empty_file,
+    not_a_tar,
+    gzip_bomb,
+    huge_pax_header,
+    huge_gnu_long_name,
+    fifo_as_a_blob,
+    negative_config_size,
+);
 
 #[test]
 fn nothing_is_written_next_to_the_archive() {
@@ -480,4 +604,49 @@ fn writes_under_an_earlier_symlink_land_in_a_directory_as_on_the_daemon() {
         0,
         "something was written outside"
     );
+}
+
+/// 1000 layers: cat, export, unpack and ls -R work within 1 GiB of address space (layers are
+/// read by a bounded pool, not a thread each).
+#[test]
+fn a_thousand_layers_fit_in_a_gibibyte() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    std::fs::create_dir_all(d.join("tmp")).expect("mkdir");
+    let layers: Vec<Vec<u8>> = (0..1000)
+        .map(|i| {
+            let body = format!("layer {i}\n");
+            layer(&[(&format!("f{i:04}"), 'f', &body), ("last", 'f', &body)])
+        })
+        .collect();
+    let p = legacy(d, "many.tar", &layers, |_, _| {});
+    let img = format!("docker-archive:{}", p.display());
+    let runs: Vec<Vec<String>> = vec![
+        vec!["cat".into(), img.clone(), "/last".into()],
+        vec![
+            "export".into(),
+            "-o".into(),
+            d.join("e.tar").display().to_string(),
+            img.clone(),
+        ],
+        vec![
+            "unpack".into(),
+            img.clone(),
+            d.join("rootfs").display().to_string(),
+        ],
+        vec!["ls".into(), "-R".into(), img.clone()],
+    ];
+    for args in runs {
+        let o = bounded(d, &args);
+        assert!(
+            o.status.success(),
+            "strata {}: {}",
+            args[0],
+            String::from_utf8_lossy(&o.stderr)
+        );
+        if args[0] == "cat" {
+            assert_eq!(o.stdout, b"layer 999\n");
+        }
+    }
+    assert_eq!(names_in(&d.join("rootfs")).len(), 1001);
 }

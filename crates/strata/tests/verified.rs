@@ -95,8 +95,12 @@ fn swapping_layer_bytes_under_a_warm_cache_is_refused() {
     std::fs::write(&good, &bytes).unwrap();
     refused(&strata(d, &["cat", &img, "/etc/secret"]), "cat");
     refused(&strata(d, &["ls", "-R", &img]), "ls");
-    let out = d.join("x.tar").display().to_string();
-    refused(&strata(d, &["export", "-o", &out, &img]), "export");
+    let out = d.join("x.tar");
+    refused(
+        &strata(d, &["export", "-o", &out.display().to_string(), &img]),
+        "export",
+    );
+    assert!(!out.exists(), "a refused export left its file");
 }
 
 #[test]

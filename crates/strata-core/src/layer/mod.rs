@@ -330,6 +330,7 @@ fn walk(
     let mut buf = vec![0u8; 1 << 16];
     let mut wants = vec![false; visitors.len()];
     let mut ordinal = 0u64;
+    let mut expanded = 0u64;
     while let Some(h) = archive.next_header().map_err(bad)? {
         let this = ordinal;
         ordinal += 1;
@@ -356,7 +357,11 @@ fn walk(
             }
         };
         let meta = meta_of(what, &h, kind)?;
-        if meta.size > max_layer {
+        // Files count at their logical size: a sparse file expands on read.
+        if kind == Some(Kind::File) {
+            expanded = expanded.saturating_add(meta.size);
+        }
+        if meta.size > max_layer || expanded > max_layer {
             return Err(Error::malformed(what, too_big(max_layer)));
         }
         let implied = Meta {

@@ -1,7 +1,6 @@
 //! The filesystem commands, all over the one merge engine (`strata_core::tree`):
 //! `changes`, `ls`, `cat`, `export`, `unpack`.
 
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -267,19 +266,33 @@ pub struct ExportArgs {
 pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
     let (image, indexes) = indexed(&args.img.image, args.img.platform.as_deref(), None)?;
     let t = tree::merge_quiet(&image.source().describe(), &indexes)?;
-    let mut out: Box<dyn Write> = match args.output.as_deref() {
+    match args.output.as_deref() {
         None | Some("-") => {
             if args.output.is_none() && io::IsTerminal::is_terminal(&io::stdout()) {
                 bail!("cowardly refusing to save to a terminal. Use the -o flag or redirect");
             }
-            Box::new(io::BufWriter::with_capacity(1 << 20, io::stdout().lock()))
+            let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
+            written(flatten::export(&image, &t, &mut out))
         }
-        Some(p) => Box::new(io::BufWriter::with_capacity(
-            1 << 20,
-            File::create(p).with_context(|| format!("creating {p}"))?,
-        )),
-    };
-    written(flatten::export(&image, &t, &mut out))
+        Some(p) => {
+            // Written beside the target and renamed into place when complete: a refused
+            // image leaves no file.
+            let path = std::path::Path::new(p);
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("creating a file in {}", dir.display()))?;
+            {
+                let mut out = io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+                flatten::export(&image, &t, &mut out)?;
+                out.flush().with_context(|| format!("writing {p}"))?;
+            }
+            tmp.persist(path).with_context(|| format!("writing {p}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// Options of `unpack`.
