@@ -425,7 +425,7 @@ impl Image {
         ancestors: Vec<Digest>,
     ) -> Result<Image> {
         let what = format!("{}: config {id}", source.describe());
-        let config: Value = serde_json::from_slice(&config_bytes)
+        let config: Value = gojson::parse(&config_bytes)
             .map_err(|e| Error::malformed(&what, format!("invalid JSON: {e}")))?;
         if !config.is_object() {
             return Err(Error::malformed(&what, "config is not a JSON object"));
