@@ -30,6 +30,11 @@ pub struct Options {
     pub backoff: Duration,
     /// A read that waits longer than this is a stall, handled like a dropped connection.
     pub read_timeout: Duration,
+    /// A body arriving slower than this many bytes per second, for `low_speed_time` of
+    /// waiting on the network, is abandoned (curl's `--speed-limit`; 0 turns it off).
+    pub low_speed_limit: u64,
+    /// The window `low_speed_limit` is measured over (curl's `--speed-time`).
+    pub low_speed_time: Duration,
 }
 
 impl Default for Options {
@@ -56,6 +61,11 @@ impl Default for Options {
                 .unwrap_or(5),
             backoff: Duration::from_millis(200),
             read_timeout: secs("STRATA_READ_TIMEOUT", 60),
+            low_speed_limit: std::env::var("STRATA_LOW_SPEED_LIMIT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1024),
+            low_speed_time: secs("STRATA_LOW_SPEED_TIME", 30),
         }
     }
 }
@@ -114,10 +124,168 @@ pub fn plain_http_allowed(host: &str, insecure: &[String]) -> bool {
 
 fn transport_err(url: &str, e: ureq::Error) -> RegistryError {
     RegistryError::Transport {
-        url: url.to_string(),
+        url: shown_url(url),
         reason: e.to_string(),
     }
 }
+
+/// A URL as errors show it: no user info and no query, where presigned redirect targets keep
+/// their signatures.
+pub fn shown_url(url: &str) -> String {
+    let Ok(u) = url.parse::<http::Uri>() else {
+        return url.split(['?', '#']).next().unwrap_or("").to_string();
+    };
+    let host = u.host().unwrap_or("");
+    let port = u.port_u16().map(|p| format!(":{p}")).unwrap_or_default();
+    match u.scheme_str() {
+        Some(scheme) => format!("{scheme}://{host}{port}{}", u.path()),
+        None => u.path().to_string(),
+    }
+}
+
+/// Scheme, host and port (the default one filled in): what credentials are scoped to, as
+/// Docker's challenge manager keys them.
+fn origin(url: &str) -> Option<(String, String, u16)> {
+    let u = url.parse::<http::Uri>().ok()?;
+    let scheme = u.scheme_str()?.to_ascii_lowercase();
+    let port = u.port_u16().or(match scheme.as_str() {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    })?;
+    Some((scheme, u.host()?.to_ascii_lowercase(), port))
+}
+
+/// Whether strata may talk to `url` at all: HTTPS, or plain HTTP to a loopback or
+/// `--insecure-registry` host (the rule Docker applies to registries, applied to token realms
+/// and redirect targets too).
+fn transport_allowed(url: &str, insecure: &[String]) -> bool {
+    match origin(url) {
+        Some((scheme, host, port)) if scheme == "https" => !host.is_empty() && port > 0,
+        Some((scheme, host, port)) if scheme == "http" => {
+            let bracketed = if host.contains(':') {
+                format!("[{host}]")
+            } else {
+                host.clone()
+            };
+            plain_http_allowed(&format!("{bracketed}:{port}"), insecure)
+        }
+        _ => false,
+    }
+}
+
+/// Where a 3xx answer points, resolved against the URL asked for.
+fn redirect_target(from: &str, location: &str) -> Option<String> {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return Some(location.to_string());
+    }
+    let u = from.parse::<http::Uri>().ok()?;
+    let authority = u.authority()?.as_str();
+    let scheme = u.scheme_str()?;
+    if let Some(rest) = location.strip_prefix("//") {
+        return Some(format!("{scheme}://{rest}"));
+    }
+    if location.starts_with('/') {
+        return Some(format!("{scheme}://{authority}{location}"));
+    }
+    let dir = u.path().rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    Some(format!("{scheme}://{authority}{dir}/{location}"))
+}
+
+/// A minimum transfer rate: counts the bytes a reader delivers against the time spent
+/// waiting inside it (so a slow consumer never counts against the sender), and fails once a
+/// whole window of waiting brought fewer than the minimum. A per-read timeout alone lets a
+/// sender trickling one byte a second hold a download open forever.
+pub struct SpeedFloor {
+    limit: u64,
+    window: Duration,
+    waited: Duration,
+    bytes: u64,
+}
+
+impl SpeedFloor {
+    /// A floor of `opts.low_speed_limit` bytes/s over `opts.low_speed_time`.
+    pub fn new(opts: &Options) -> SpeedFloor {
+        SpeedFloor {
+            limit: opts.low_speed_limit,
+            window: opts.low_speed_time,
+            waited: Duration::ZERO,
+            bytes: 0,
+        }
+    }
+
+    /// Records one read that took `took` and brought `n` bytes; an error once the rate
+    /// over a full window is under the floor.
+    pub fn record(&mut self, what: &str, took: Duration, n: usize) -> io::Result<()> {
+        if self.limit == 0 || self.window.is_zero() {
+            return Ok(());
+        }
+        self.waited += took;
+        self.bytes += n as u64;
+        if self.waited < self.window {
+            return Ok(());
+        }
+        let secs = self.waited.as_secs_f64();
+        let rate = self.bytes as f64 / secs;
+        if rate < self.limit as f64 {
+            let prefix = if what.is_empty() {
+                String::new()
+            } else {
+                format!("{what}: ")
+            };
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "{prefix}transfer too slow ({rate:.0} bytes/s over {secs:.0}s, the minimum is {} bytes/s; set STRATA_LOW_SPEED_LIMIT and STRATA_LOW_SPEED_TIME to change it)",
+                    self.limit
+                ),
+            ));
+        }
+        self.waited = Duration::ZERO;
+        self.bytes = 0;
+        Ok(())
+    }
+}
+
+/// Reads a small body (manifest, token, error) whole, up to `limit` bytes, under the
+/// transfer-rate floor.
+fn read_small(body: &mut ureq::Body, limit: u64, opts: &Options) -> io::Result<Vec<u8>> {
+    let mut r = body.with_config().limit(u64::MAX).reader();
+    let mut floor = SpeedFloor::new(opts);
+    let mut out = Vec::new();
+    let mut buf = [0u8; 16 << 10];
+    loop {
+        let room = usize::try_from(limit.saturating_sub(out.len() as u64))
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        if room == 0 {
+            return Ok(out);
+        }
+        let t = std::time::Instant::now();
+        let n = match r.read(&mut buf[..room]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        floor.record("", t.elapsed(), n)?;
+        if n == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// The target of a redirect answer, if `resp` is one.
+fn location_of(resp: &Response<ureq::Body>, from: &str) -> Option<String> {
+    if !matches!(resp.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let loc = resp.headers().get("location")?.to_str().ok()?;
+    redirect_target(from, loc)
+}
+
+/// Redirects followed per request, as Go's HTTP client allows.
+const MAX_REDIRECTS: usize = 10;
 
 fn retriable_status(s: u16) -> bool {
     matches!(s, 408 | 429 | 500 | 502 | 503 | 504)
@@ -178,8 +346,9 @@ impl Client {
             .timeout_connect(Some(Duration::from_secs(20)))
             .timeout_per_read(Some(opts.read_timeout))
             .timeout_per_write(Some(opts.read_timeout))
-            .max_redirects(5)
-            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
+            // Redirects are followed by `send`, which decides per hop what credentials go.
+            .max_redirects(0)
+            .timeout_recv_response(Some(opts.read_timeout))
             .user_agent(concat!("strata/", env!("CARGO_PKG_VERSION")))
             // The system's trust store (as Docker uses), not a bundled copy of web roots.
             .tls_config(
@@ -308,24 +477,61 @@ impl Client {
     }
 
     fn fetch_token(&self, realm: &str, service: &str, scope: &str) -> Result<String> {
-        let mut req = self.agent.get(realm);
+        let refuse = |url: &str| RegistryError::Auth {
+            registry: self.domain.clone(),
+            reason: format!(
+                "token realm {} is plain HTTP to a host that is neither loopback nor an insecure registry; refusing to use it",
+                shown_url(url)
+            ),
+        };
+        let mut url = realm.to_string();
+        let mut query = Vec::new();
         if !service.is_empty() {
-            req = req.query("service", service);
+            query.push(("service", service));
         }
         if !scope.is_empty() {
-            req = req.query("scope", scope);
+            query.push(("scope", scope));
         }
-        if let Some(c) = &self.cred {
-            req = req.header("Authorization", c.basic_header());
-        }
-        let mut resp = req.call().map_err(|e| transport_err(realm, e))?;
+        let realm_origin = origin(realm);
+        let mut hops = 0;
+        let mut resp = loop {
+            if !transport_allowed(&url, &self.opts.insecure) {
+                return Err(refuse(&url));
+            }
+            let mut req = self.agent.get(&url);
+            if hops == 0 {
+                for (k, v) in &query {
+                    req = req.query(*k, *v);
+                }
+            }
+            // The password goes to the realm the registry named, never to where it redirects.
+            if let Some(c) = &self.cred {
+                if origin(&url) == realm_origin {
+                    req = req.header("Authorization", c.basic_header());
+                }
+            }
+            let resp = req.call().map_err(|e| transport_err(&url, e))?;
+            match location_of(&resp, &url) {
+                Some(next) if hops < MAX_REDIRECTS => {
+                    hops += 1;
+                    url = next;
+                }
+                Some(_) => {
+                    return Err(RegistryError::Transport {
+                        url: shown_url(realm),
+                        reason: "too many redirects".into(),
+                    });
+                }
+                None => break resp,
+            }
+        };
         let status = resp.status().as_u16();
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(1 << 20)
-            .read_to_vec()
-            .map_err(|e| transport_err(realm, e))?;
+        let body = read_small(resp.body_mut(), 1 << 20, &self.opts).map_err(|e| {
+            RegistryError::Transport {
+                url: shown_url(realm),
+                reason: e.to_string(),
+            }
+        })?;
         if status == 401 || status == 403 {
             return Err(RegistryError::Auth {
                 registry: self.domain.clone(),
@@ -357,8 +563,16 @@ impl Client {
             })
     }
 
-    /// Sends a request with auth, retrying 5xx/429 and transport failures with backoff.
-    /// `path` is either absolute (`http…`, from a `Location`) or under the base URL.
+    /// The registry's own origin: the only one its credentials and tokens go to.
+    fn registry_origin(&self) -> Result<Option<(String, String, u16)>> {
+        Ok(origin(self.base()?))
+    }
+
+    /// Sends a request with auth, retrying 5xx/429 and transport failures with backoff, and
+    /// following redirects. Credentials are attached per hop, only to the registry's own
+    /// scheme, host and port (as Docker's challenge manager scopes them): a redirect to
+    /// another port or host gets none. `path` is either absolute (`http…`, from a
+    /// `Location`) or under the base URL.
     pub fn send(
         &self,
         method: Method,
@@ -367,73 +581,111 @@ impl Client {
         headers: &[(&str, String)],
         body: Payload<'_>,
     ) -> Result<Response<ureq::Body>> {
-        let url = if path.starts_with("http://") || path.starts_with("https://") {
+        let start = if path.starts_with("http://") || path.starts_with("https://") {
             path.to_string()
         } else {
             format!("{}{path}", self.base()?)
         };
+        let home = self.registry_origin()?;
         let mut authed = false;
         let mut attempt = 0u32;
-        loop {
-            let mut b = http::Request::builder().method(method.clone()).uri(&url);
-            for (k, v) in headers {
-                b = b.header(*k, v.as_str());
-            }
-            if let Some(a) = self.auth_header(scope) {
-                b = b.header("Authorization", a);
-            }
-            let result = match body {
-                Payload::Empty => b
-                    .body(())
-                    .map_err(|e| RegistryError::BadUrl(e.to_string()))
-                    .map(|r| self.agent.run(r)),
-                Payload::Bytes(bytes) => b
-                    .header("Content-Length", bytes.len().to_string())
-                    .body(bytes)
-                    .map_err(|e| RegistryError::BadUrl(e.to_string()))
-                    .map(|r| self.agent.run(r)),
-                Payload::File(p) => {
-                    let f = std::fs::File::open(p).map_err(|e| RegistryError::Local {
-                        path: p.display().to_string(),
-                        reason: e.to_string(),
-                    })?;
-                    b.body(f)
+        'attempts: loop {
+            let mut url = start.clone();
+            let mut method = method.clone();
+            let mut body = body;
+            let mut hops = 0;
+            loop {
+                let ours = origin(&url) == home;
+                if !ours && !transport_allowed(&url, &self.opts.insecure) {
+                    return Err(RegistryError::Transport {
+                        url: shown_url(&url),
+                        reason: "redirected to plain HTTP on a host that is neither loopback nor an insecure registry; refusing to follow".into(),
+                    });
+                }
+                let mut b = http::Request::builder().method(method.clone()).uri(&url);
+                for (k, v) in headers {
+                    b = b.header(*k, v.as_str());
+                }
+                if ours {
+                    if let Some(a) = self.auth_header(scope) {
+                        b = b.header("Authorization", a);
+                    }
+                }
+                let result = match body {
+                    Payload::Empty => b
+                        .body(())
                         .map_err(|e| RegistryError::BadUrl(e.to_string()))
-                        .map(|r| self.agent.run(r))
-                }
-            }?;
-            match result {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    if status == 401 && !authed {
-                        authed = true;
-                        let h = resp
-                            .headers()
-                            .get("www-authenticate")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("")
-                            .to_string();
-                        if h.is_empty() {
-                            return Ok(resp);
+                        .map(|r| self.agent.run(r)),
+                    Payload::Bytes(bytes) => b
+                        .header("Content-Length", bytes.len().to_string())
+                        .body(bytes)
+                        .map_err(|e| RegistryError::BadUrl(e.to_string()))
+                        .map(|r| self.agent.run(r)),
+                    Payload::File(p) => {
+                        let f = std::fs::File::open(p).map_err(|e| RegistryError::Local {
+                            path: p.display().to_string(),
+                            reason: e.to_string(),
+                        })?;
+                        b.body(f)
+                            .map_err(|e| RegistryError::BadUrl(e.to_string()))
+                            .map(|r| self.agent.run(r))
+                    }
+                }?;
+                let resp = match result {
+                    Ok(resp) => resp,
+                    Err(e) => {
+                        if attempt < self.opts.retries && is_transient(&e) {
+                            self.pause(attempt);
+                            attempt += 1;
+                            continue 'attempts;
                         }
-                        self.authenticate(&h, scope)?;
-                        continue;
+                        return Err(transport_err(&url, e));
                     }
-                    if retriable_status(status) && attempt < self.opts.retries {
-                        self.pause(attempt);
-                        attempt += 1;
-                        continue;
+                };
+                let status = resp.status().as_u16();
+                if let Some(next) = location_of(&resp, &url) {
+                    if hops >= MAX_REDIRECTS {
+                        return Err(RegistryError::Transport {
+                            url: shown_url(&start),
+                            reason: "too many redirects".into(),
+                        });
                     }
-                    return Ok(resp);
+                    hops += 1;
+                    // As Go's client: 303, and 301/302 after anything but GET/HEAD, turn into
+                    // a GET without a body.
+                    if status == 303
+                        || (matches!(status, 301 | 302)
+                            && method != Method::GET
+                            && method != Method::HEAD)
+                    {
+                        method = Method::GET;
+                        body = Payload::Empty;
+                    }
+                    url = next;
+                    continue;
                 }
-                Err(e) => {
-                    if attempt < self.opts.retries && is_transient(&e) {
-                        self.pause(attempt);
-                        attempt += 1;
-                        continue;
+                // Only the registry's own challenge is answered; a redirect target's 401 is
+                // its answer.
+                if status == 401 && !authed && ours {
+                    authed = true;
+                    let h = resp
+                        .headers()
+                        .get("www-authenticate")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string();
+                    if h.is_empty() {
+                        return Ok(resp);
                     }
-                    return Err(transport_err(&url, e));
+                    self.authenticate(&h, scope)?;
+                    continue 'attempts;
                 }
+                if retriable_status(status) && attempt < self.opts.retries {
+                    self.pause(attempt);
+                    attempt += 1;
+                    continue 'attempts;
+                }
+                return Ok(resp);
             }
         }
     }
@@ -444,12 +696,7 @@ impl Client {
 
     fn fail(&self, what: String, mut resp: Response<ureq::Body>) -> RegistryError {
         let status = resp.status().as_u16();
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(64 << 10)
-            .read_to_vec()
-            .unwrap_or_default();
+        let body = read_small(resp.body_mut(), 64 << 10, &self.opts).unwrap_or_default();
         let mut detail = error_detail(&body);
         if detail.is_empty() {
             detail = resp
@@ -519,15 +766,12 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .map(|s| s.split(';').next().unwrap_or("").trim().to_string());
         let mut resp = resp;
-        let bytes = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_JSON + 1)
-            .read_to_vec()
-            .map_err(|e| RegistryError::Transport {
-                url: what(),
+        let bytes = read_small(resp.body_mut(), MAX_JSON + 1, &self.opts).map_err(|e| {
+            RegistryError::Transport {
+                url: format!("manifest {}", what()),
                 reason: e.to_string(),
-            })?;
+            }
+        })?;
         if bytes.len() as u64 > MAX_JSON {
             return Err(RegistryError::Core(
                 strata_core::error::Error::LimitExceeded {
@@ -728,6 +972,7 @@ pub struct BlobReader {
     inner: Option<Box<dyn Read + Send>>,
     failures: u32,
     progress: Option<Arc<std::sync::atomic::AtomicU64>>,
+    floor: SpeedFloor,
 }
 
 impl BlobReader {
@@ -740,7 +985,6 @@ impl BlobReader {
         total: Option<u64>,
     ) -> BlobReader {
         BlobReader {
-            client,
             repo: repo.to_string(),
             digest: digest.clone(),
             offset,
@@ -748,6 +992,8 @@ impl BlobReader {
             inner: None,
             failures: 0,
             progress: None,
+            floor: SpeedFloor::new(&client.opts),
+            client,
         }
     }
 
@@ -809,7 +1055,14 @@ impl Read for BlobReader {
                     .min(usize::try_from(t - self.offset).unwrap_or(usize::MAX)),
                 None => buf.len(),
             };
-            match r.read(&mut buf[..want]) {
+            let t = std::time::Instant::now();
+            let got = r.read(&mut buf[..want]);
+            if let Ok(n) = &got {
+                // Too slow is not retried: a sender that trickles trickles again.
+                let what = format!("{}/{}: blob {}", self.client.domain, self.repo, self.digest);
+                self.floor.record(&what, t.elapsed(), *n)?;
+            }
+            match got {
                 Ok(0) => {
                     if self.total.is_some_and(|t| self.offset < t) {
                         let e = io::Error::new(
@@ -856,6 +1109,95 @@ mod tests {
             "192.0.2.1:5000",
             &["192.0.2.1:5000".to_string()]
         ));
+    }
+
+    #[test]
+    fn credentials_are_scoped_to_scheme_host_and_port() {
+        assert_eq!(
+            origin("http://127.0.0.1:5000/v2/"),
+            origin("http://127.0.0.1:5000/x")
+        );
+        assert_ne!(
+            origin("http://127.0.0.1:5000/v2/"),
+            origin("http://127.0.0.1:5001/v2/")
+        );
+        assert_ne!(origin("http://h/v2/"), origin("https://h/v2/"));
+        assert_eq!(origin("https://H/v2/"), origin("https://h:443/v2/"));
+        assert_eq!(origin("http://h/"), origin("http://h:80/"));
+    }
+
+    #[test]
+    fn realms_and_redirects_follow_the_plain_http_rule() {
+        assert!(transport_allowed("https://auth.example.com/token", &[]));
+        assert!(transport_allowed("http://127.0.0.1:9/token", &[]));
+        assert!(transport_allowed("http://[::1]/token", &[]));
+        assert!(!transport_allowed("http://192.0.2.10/token", &[]));
+        assert!(transport_allowed(
+            "http://192.0.2.10/token",
+            &["192.0.2.10".to_string()]
+        ));
+        assert!(transport_allowed(
+            "http://192.0.2.10:8080/x",
+            &["192.0.2.10:8080".to_string()]
+        ));
+        assert!(!transport_allowed("ftp://127.0.0.1/x", &[]));
+    }
+
+    #[test]
+    fn redirect_locations_resolve_against_the_request() {
+        let from = "http://127.0.0.1:5000/v2/a/blobs/sha256:00";
+        assert_eq!(
+            redirect_target(from, "/x?y=1").as_deref(),
+            Some("http://127.0.0.1:5000/x?y=1")
+        );
+        assert_eq!(
+            redirect_target(from, "//cdn.example/b").as_deref(),
+            Some("http://cdn.example/b")
+        );
+        assert_eq!(
+            redirect_target(from, "c").as_deref(),
+            Some("http://127.0.0.1:5000/v2/a/blobs/c")
+        );
+        assert_eq!(
+            redirect_target(from, "https://s3.example/k").as_deref(),
+            Some("https://s3.example/k")
+        );
+    }
+
+    #[test]
+    fn shown_urls_drop_user_info_and_query() {
+        assert_eq!(
+            shown_url("https://u:p@s3.example:8443/k?X-Amz-Signature=abc"),
+            "https://s3.example:8443/k"
+        );
+    }
+
+    #[test]
+    fn a_trickle_is_cut_after_one_window() {
+        let opts = Options {
+            low_speed_limit: 100,
+            low_speed_time: Duration::from_secs(2),
+            ..Options::default()
+        };
+        let mut f = SpeedFloor::new(&opts);
+        // Fast enough: windows reset.
+        for _ in 0..10 {
+            f.record("b", Duration::from_millis(500), 100).unwrap();
+        }
+        // One byte a second: refused once a window of waiting has passed.
+        let mut f = SpeedFloor::new(&opts);
+        f.record("b", Duration::from_secs(1), 1).unwrap();
+        let e = f
+            .record("blob sha256:ab", Duration::from_secs(1), 1)
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("blob sha256:ab: transfer too slow"),
+            "{e}"
+        );
+        // Time spent by the consumer between reads is not counted.
+        let mut f = SpeedFloor::new(&opts);
+        f.record("b", Duration::from_millis(1), 10).unwrap();
     }
 
     #[test]

@@ -787,3 +787,305 @@ fn a_layer_listed_twice_is_reported_once() {
         assert_eq!(lines(&dt, ": Pull complete"), 2, "{dt}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Credentials go only where they belong.
+
+const USER: &str = "alice";
+const PASSWORD: &str = "s3cret-pw";
+
+fn basic_value() -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"))
+    )
+}
+
+/// Writes `config.json` for `root` with alice's password for `host`.
+fn give_password(root: &Path, host: &str) {
+    use base64::Engine;
+    let dir = root.with_extension("docker-config");
+    std::fs::create_dir_all(&dir).unwrap();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    std::fs::write(
+        dir.join("config.json"),
+        format!("{{\"auths\":{{\"{host}\":{{\"auth\":\"{auth}\"}}}}}}"),
+    )
+    .unwrap();
+}
+
+/// Fails if any secret shows in what strata printed.
+fn assert_no_secret(o: &std::process::Output, secrets: &[&str]) {
+    let all = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    for s in secrets {
+        assert!(!all.contains(s), "a credential was printed: {all}");
+    }
+}
+
+/// A registry whose blobs are served through a recording proxy on another port, and a
+/// front proxy that demands `auth` and redirects blob GETs there.
+struct Redirected {
+    _reg: Registry,
+    front: Proxy,
+    other: Proxy,
+    name: String,
+}
+
+fn redirected(tmp: &Path, repo: &str, auth: String, challenge: String) -> Redirected {
+    let reg = Registry::start(None);
+    let name = push_generated(&reg, tmp, repo, &[("a.bin", 100_000)], 31);
+    let other = Proxy::start(&reg.host);
+    let front = Proxy::start(&reg.host);
+    {
+        let mut f = front.faults.lock().unwrap();
+        f.require_auth = Some(auth);
+        f.challenge = challenge;
+        f.redirect_blobs = Some(format!("http://{}", other.host));
+    }
+    let name = name.replace(&reg.host, &front.host);
+    Redirected {
+        _reg: reg,
+        front,
+        other,
+        name,
+    }
+}
+
+#[test]
+fn basic_password_is_not_sent_to_a_redirect_on_another_port() {
+    if !common::require("docker-registry") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let r = redirected(
+        tmp.path(),
+        "basic/app",
+        basic_value(),
+        "Basic realm=\"strata-test\"".into(),
+    );
+    let s = tmp.path().join("s");
+    give_password(&s, &r.front.host);
+    let o = strata(&s, &["pull", &r.name], &[]);
+    ok(&o, "pull through a redirect to another port");
+    assert_no_secret(&o, &[PASSWORD, &basic_value()]);
+    // The registry itself got the password (so this test can tell), the other port never.
+    assert!(common::has_authorization(&r.front.heads.lock().unwrap()));
+    let other = r.other.heads.lock().unwrap();
+    assert!(!other.is_empty(), "the redirect was not followed");
+    assert!(
+        !common::has_authorization(&other),
+        "credentials followed the redirect: {other:?}"
+    );
+    check_store(&s).unwrap();
+}
+
+#[test]
+fn bearer_token_is_not_sent_to_a_redirect_on_another_port() {
+    if !common::require("docker-registry") || !common::require("openssl") {
+        return;
+    }
+    let ts = TokenServer::start(USER, PASSWORD, "bearer/app");
+    let tmp = tempfile::tempdir().unwrap();
+    let r = redirected(
+        tmp.path(),
+        "bearer/app",
+        format!("Bearer {}", ts.token),
+        format!("Bearer realm=\"{}\",service=\"strata-test\"", ts.realm),
+    );
+    let s = tmp.path().join("s");
+    give_password(&s, &r.front.host);
+    let o = strata(&s, &["pull", &r.name], &[]);
+    ok(&o, "pull with a token through a redirect to another port");
+    assert_no_secret(&o, &[PASSWORD, &basic_value(), &ts.token]);
+    assert!(ts.hits.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    assert!(common::has_authorization(&r.front.heads.lock().unwrap()));
+    let other = r.other.heads.lock().unwrap();
+    assert!(!other.is_empty(), "the redirect was not followed");
+    assert!(
+        !common::has_authorization(&other),
+        "the token followed the redirect: {other:?}"
+    );
+}
+
+/// The environment that sends everything but loopback through `proxy`.
+fn via_proxy(proxy: &common::ConnectProxy) -> Vec<(&'static str, String)> {
+    vec![
+        ("HTTPS_PROXY", proxy.url.clone()),
+        ("HTTP_PROXY", proxy.url.clone()),
+        ("NO_PROXY", "127.0.0.1,localhost".to_string()),
+    ]
+}
+
+fn env_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// A loopback registry (played by a proxy that demands a token) whose realm is a plain-HTTP
+/// address elsewhere, reached through a CONNECT proxy that plays that host with the token
+/// server.
+fn remote_realm(tmp: &Path, ts: &TokenServer) -> (Registry, Proxy, common::ConnectProxy, String) {
+    let reg = Registry::start(None);
+    let name = push_generated(&reg, tmp, "realm/app", &[("a.bin", 50_000)], 37);
+    let front = Proxy::start(&reg.host);
+    {
+        let mut f = front.faults.lock().unwrap();
+        f.require_auth = Some(format!("Bearer {}", ts.token));
+        f.challenge = "Bearer realm=\"http://192.0.2.10/token\",service=\"strata-test\"".into();
+    }
+    let local = ts
+        .realm
+        .trim_start_matches("http://")
+        .trim_end_matches("/token");
+    let cp = common::ConnectProxy::start(&[("192.0.2.10:80", local)]);
+    let name = name.replace(&reg.host, &front.host);
+    (reg, front, cp, name)
+}
+
+#[test]
+fn basic_password_is_not_sent_to_a_plain_http_realm_elsewhere() {
+    if !common::require("docker-registry") || !common::require("openssl") {
+        return;
+    }
+    let ts = TokenServer::start(USER, PASSWORD, "realm/app");
+    let tmp = tempfile::tempdir().unwrap();
+    let (_reg, front, cp, name) = remote_realm(tmp.path(), &ts);
+    let s = tmp.path().join("s");
+    give_password(&s, &front.host);
+    let env = via_proxy(&cp);
+    let o = strata(&s, &["pull", &name], &env_refs(&env));
+    assert!(
+        !o.status.success(),
+        "pulled with a plain-HTTP realm elsewhere"
+    );
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("http://192.0.2.10/token"), "{err}");
+    assert_no_secret(&o, &[PASSWORD, &basic_value(), &ts.token]);
+    assert!(
+        !common::has_authorization(&cp.heads.lock().unwrap()),
+        "the password went to the realm in clear"
+    );
+    assert_eq!(ts.hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[test]
+fn plain_http_realm_elsewhere_is_used_when_insecure() {
+    if !common::require("docker-registry") || !common::require("openssl") {
+        return;
+    }
+    let ts = TokenServer::start(USER, PASSWORD, "realm/app");
+    let tmp = tempfile::tempdir().unwrap();
+    let (_reg, front, cp, name) = remote_realm(tmp.path(), &ts);
+    let s = tmp.path().join("s");
+    give_password(&s, &front.host);
+    let env = via_proxy(&cp);
+    let o = strata(
+        &s,
+        &["--insecure-registry", "192.0.2.10", "pull", &name],
+        &env_refs(&env),
+    );
+    ok(&o, "pull with an insecure realm");
+    assert_no_secret(&o, &[PASSWORD, &basic_value(), &ts.token]);
+    assert_eq!(
+        *cp.targets.lock().unwrap(),
+        vec!["192.0.2.10:80".to_string()]
+    );
+    assert!(ts.hits.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+}
+
+#[test]
+fn redirect_to_plain_http_elsewhere_is_refused() {
+    if !common::require("docker-registry") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let r = redirected(
+        tmp.path(),
+        "away/app",
+        basic_value(),
+        "Basic realm=\"strata-test\"".into(),
+    );
+    r.front.faults.lock().unwrap().redirect_blobs = Some("http://192.0.2.10:8080".into());
+    let cp = common::ConnectProxy::start(&[("192.0.2.10:8080", &r.other.host)]);
+    let env = via_proxy(&cp);
+    let s = tmp.path().join("s");
+    give_password(&s, &r.front.host);
+    let o = strata(&s, &["pull", &r.name], &env_refs(&env));
+    assert!(
+        !o.status.success(),
+        "followed a redirect to plain HTTP elsewhere"
+    );
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("http://192.0.2.10:8080/v2/"), "{err}");
+    assert_no_secret(&o, &[PASSWORD, &basic_value()]);
+    assert!(cp.targets.lock().unwrap().is_empty());
+
+    // Allowed with --insecure-registry, and still without the password.
+    let s = tmp.path().join("t");
+    give_password(&s, &r.front.host);
+    let o = strata(
+        &s,
+        &["--insecure-registry", "192.0.2.10:8080", "pull", &r.name],
+        &env_refs(&env),
+    );
+    ok(&o, "pull through an allowed plain-HTTP redirect");
+    assert_no_secret(&o, &[PASSWORD, &basic_value()]);
+    let heads = cp.heads.lock().unwrap();
+    assert!(!heads.is_empty());
+    assert!(!common::has_authorization(&heads), "{heads:?}");
+}
+
+#[test]
+fn credentials_never_show_in_progress_or_errors() {
+    if !common::require("docker-registry") || !common::require("script") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let r = redirected(
+        tmp.path(),
+        "shown/app",
+        basic_value(),
+        "Basic realm=\"strata-test\"".into(),
+    );
+    let s = tmp.path().join("s");
+    give_password(&s, &r.front.host);
+    // In a terminal, where progress is drawn.
+    let in_tty = |args: &str| {
+        let cmd = format!("{} --root {} {args}", common::STRATA, s.display());
+        Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("DOCKER_CONFIG", s.with_extension("docker-config"))
+            .output()
+            .unwrap()
+    };
+    let o = in_tty(&format!("pull {}", r.name));
+    assert!(o.status.success(), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("Pull complete"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert_no_secret(&o, &[PASSWORD, &basic_value()]);
+    // Failures: a wrong password, a missing image, an unreachable blob.
+    r.front.faults.lock().unwrap().require_auth = Some("Basic bm9ib2R5Om5vcGU=".into());
+    let o = in_tty(&format!("pull {}", r.name.replace(":1", ":2")));
+    assert!(!o.status.success());
+    assert_no_secret(&o, &[PASSWORD, &basic_value()]);
+    r.front.faults.lock().unwrap().require_auth = Some(basic_value());
+    let o = in_tty(&format!("pull {}", r.name.replace(":1", ":nope")));
+    assert!(!o.status.success());
+    assert_no_secret(&o, &[PASSWORD, &basic_value()]);
+    r.front.faults.lock().unwrap().redirect_blobs = Some("http://127.0.0.1:1".into());
+    let t = tmp.path().join("t");
+    give_password(&t, &r.front.host);
+    let o = strata(&t, &["pull", &r.name], &[("STRATA_RETRIES", "0")]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("127.0.0.1:1"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_no_secret(&o, &[PASSWORD, &basic_value()]);
+}

@@ -198,6 +198,8 @@ pub struct TokenServer {
     pub hits: Arc<AtomicUsize>,
     /// Auth settings for [`Registry::start`].
     pub auth: TokenAuth,
+    /// The token it hands out.
+    pub token: String,
     _dir: tempfile::TempDir,
 }
 
@@ -273,6 +275,7 @@ impl TokenServer {
             Some(signing_input.as_bytes()),
         );
         let token = format!("{signing_input}.{}", b64url(&sig));
+        let issued = token.clone();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let realm = format!("http://{}/token", listener.local_addr().unwrap());
         let hits = Arc::new(AtomicUsize::new(0));
@@ -322,6 +325,7 @@ impl TokenServer {
             },
             realm,
             hits,
+            token: issued,
             _dir: dir,
         }
     }
@@ -349,6 +353,17 @@ pub struct Faults {
     pub stall: Duration,
     /// Limit blob bodies to about this many bytes per second (0: no limit).
     pub rate: usize,
+    /// Answer blob GETs with `307 Location: {redirect_blobs}{path}`.
+    pub redirect_blobs: Option<String>,
+    /// Demand this exact `Authorization` value, answering others with 401 and
+    /// `WWW-Authenticate: {challenge}` (the proxy plays a registry with Basic or bearer auth).
+    pub require_auth: Option<String>,
+    /// The challenge for `require_auth`.
+    pub challenge: String,
+    /// Send the bodies of GETs whose path contains `trickle_path` one byte per this interval.
+    pub trickle: Option<Duration>,
+    /// Which bodies to trickle (`/blobs/`, `/manifests/`).
+    pub trickle_path: String,
 }
 
 /// A proxy in front of a registry, injecting [`Faults`].
@@ -359,6 +374,8 @@ pub struct Proxy {
     pub faults: Arc<Mutex<Faults>>,
     /// Requests forwarded or answered.
     pub requests: Arc<AtomicUsize>,
+    /// The head (request line and headers) of every request received.
+    pub heads: Arc<Mutex<Vec<Vec<String>>>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -411,12 +428,14 @@ impl Proxy {
         let host = listener.local_addr().unwrap().to_string();
         let faults = Arc::new(Mutex::new(Faults::default()));
         let requests = Arc::new(AtomicUsize::new(0));
+        let heads = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (f, rq, st, up) = (
+        let (f, rq, st, up, hd) = (
             faults.clone(),
             requests.clone(),
             stop.clone(),
             upstream.to_string(),
+            heads.clone(),
         );
         std::thread::spawn(move || {
             for conn in listener.incoming() {
@@ -424,9 +443,9 @@ impl Proxy {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
-                let (f, rq, up) = (f.clone(), rq.clone(), up.clone());
+                let (f, rq, up, hd) = (f.clone(), rq.clone(), up.clone(), hd.clone());
                 std::thread::spawn(move || {
-                    let _ = serve(conn, &up, &f, &rq);
+                    let _ = serve(conn, &up, &f, &rq, &hd);
                 });
             }
         });
@@ -434,6 +453,7 @@ impl Proxy {
             host,
             faults,
             requests,
+            heads,
             stop,
         }
     }
@@ -444,6 +464,7 @@ fn serve(
     upstream: &str,
     faults: &Mutex<Faults>,
     requests: &AtomicUsize,
+    heads: &Mutex<Vec<Vec<String>>>,
 ) -> std::io::Result<()> {
     let mut cr = BufReader::new(client.try_clone()?);
     let mut cw = client;
@@ -457,9 +478,39 @@ fn serve(
             return Ok(());
         }
         requests.fetch_add(1, Ordering::SeqCst);
+        heads.lock().unwrap().push(head.clone());
         let mut body = vec![0u8; content_length(&head).unwrap_or(0)];
         cr.read_exact(&mut body)?;
         let is_blob_get = head[0].starts_with("GET ") && head[0].contains("/blobs/sha256:");
+        let path = head[0].split(' ').nth(1).unwrap_or("/").to_string();
+        {
+            let f = faults.lock().unwrap();
+            if let Some(want) = &f.require_auth {
+                let given = head.iter().find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.trim()
+                        .eq_ignore_ascii_case("authorization")
+                        .then(|| v.trim().to_string())
+                });
+                if given.as_deref() != Some(want.as_str()) {
+                    let msg = "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}";
+                    write!(
+                        cw,
+                        "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{msg}",
+                        f.challenge,
+                        msg.len()
+                    )?;
+                    continue;
+                }
+            }
+            if let (true, Some(to)) = (is_blob_get, &f.redirect_blobs) {
+                write!(
+                    cw,
+                    "HTTP/1.1 307 Temporary Redirect\r\nLocation: {to}{path}\r\nContent-Length: 0\r\n\r\n"
+                )?;
+                continue;
+            }
+        }
         {
             let mut f = faults.lock().unwrap();
             if take(&mut f.status_burst) {
@@ -500,6 +551,24 @@ fn serve(
         if head_only {
             cw.flush()?;
             continue;
+        }
+        let trickle = {
+            let f = faults.lock().unwrap();
+            f.trickle.filter(|_| {
+                head[0].starts_with("GET ")
+                    && !f.trickle_path.is_empty()
+                    && path.contains(&f.trickle_path)
+            })
+        };
+        if let Some(every) = trickle {
+            let mut one = [0u8; 1];
+            while ur.read(&mut one)? == 1 {
+                cw.write_all(&one)?;
+                cw.flush()?;
+                std::thread::sleep(every);
+            }
+            let _ = cw.shutdown(Shutdown::Both);
+            return Ok(());
         }
         let (cut, corrupt, stall, rate, after, stall_for) = {
             let mut f = faults.lock().unwrap();
@@ -640,4 +709,102 @@ pub fn make_layout_arch(
     std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
     std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
     (dir.to_path_buf(), md, manifest.len())
+}
+
+// ---------------------------------------------------------------------------------------
+// CONNECT proxy
+
+/// An HTTP CONNECT proxy on 127.0.0.1 (what `HTTPS_PROXY` points at) that plays other hosts:
+/// tunnels for a mapped `host:port` go to a local address, nothing leaves the machine. It
+/// records every CONNECT target and the head of the first request in each tunnel.
+pub struct ConnectProxy {
+    /// `http://127.0.0.1:PORT`, for `HTTPS_PROXY`.
+    pub url: String,
+    /// `host:port` of each CONNECT.
+    pub targets: Arc<Mutex<Vec<String>>>,
+    /// The head of the first request sent through each tunnel.
+    pub heads: Arc<Mutex<Vec<Vec<String>>>>,
+}
+
+impl ConnectProxy {
+    /// Starts a proxy that sends tunnels for each `(target, local)` pair to `local`, and
+    /// refuses the rest.
+    pub fn start(map: &[(&str, &str)]) -> ConnectProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let map: Vec<(String, String)> = map
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let targets = Arc::new(Mutex::new(Vec::new()));
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let (t, h) = (targets.clone(), heads.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let (map, t, h) = (map.clone(), t.clone(), h.clone());
+                std::thread::spawn(move || {
+                    let _ = tunnel(conn, &map, &t, &h);
+                });
+            }
+        });
+        ConnectProxy {
+            url,
+            targets,
+            heads,
+        }
+    }
+}
+
+fn tunnel(
+    client: TcpStream,
+    map: &[(String, String)],
+    targets: &Mutex<Vec<String>>,
+    heads: &Mutex<Vec<Vec<String>>>,
+) -> std::io::Result<()> {
+    let mut cr = BufReader::new(client.try_clone()?);
+    let mut cw = client;
+    let Some(head) = read_head(&mut cr) else {
+        return Ok(());
+    };
+    let target = head
+        .first()
+        .and_then(|l| l.strip_prefix("CONNECT "))
+        .and_then(|l| l.split(' ').next())
+        .unwrap_or("")
+        .to_string();
+    targets.lock().unwrap().push(target.clone());
+    let Some((_, local)) = map.iter().find(|(t, _)| *t == target) else {
+        write!(cw, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")?;
+        return Ok(());
+    };
+    let up = TcpStream::connect(local)?;
+    write!(cw, "HTTP/1.1 200 Connection established\r\n\r\n")?;
+    cw.flush()?;
+    // The first request in the tunnel is plain HTTP here (the hosts played serve no TLS).
+    let Some(first) = read_head(&mut cr) else {
+        return Ok(());
+    };
+    heads.lock().unwrap().push(first.clone());
+    let mut uw = up.try_clone()?;
+    for l in &first {
+        write!(uw, "{l}\r\n")?;
+    }
+    write!(uw, "\r\n")?;
+    let mut ur = up;
+    let back = std::thread::spawn(move || {
+        let _ = std::io::copy(&mut ur, &mut cw);
+        let _ = cw.shutdown(Shutdown::Write);
+    });
+    let _ = std::io::copy(&mut cr, &mut uw);
+    let _ = uw.shutdown(Shutdown::Write);
+    let _ = back.join();
+    Ok(())
+}
+
+/// Whether any recorded head carries an `Authorization` header.
+pub fn has_authorization(heads: &[Vec<String>]) -> bool {
+    heads.iter().flatten().any(|l| {
+        l.split_once(':')
+            .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("authorization"))
+    })
 }
