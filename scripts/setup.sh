@@ -7,7 +7,7 @@ set -euo pipefail
 exec 8>/tmp/strata-setup.lock
 flock 8
 
-PKGS=(docker.io docker-registry skopeo umoci busybox-static openssl curl python3-venv debootstrap)
+PKGS=(docker.io docker-registry skopeo umoci busybox-static openssl curl python3-venv debootstrap tmux bsdutils)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo); fi

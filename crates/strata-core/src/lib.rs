@@ -33,6 +33,7 @@ pub mod location;
 pub mod manifest;
 pub mod pathkey;
 pub mod pool;
+pub mod progress;
 pub mod reference;
 pub mod report;
 pub mod source;

@@ -3,6 +3,7 @@
 
 mod commands;
 mod output;
+mod progress;
 mod tdata;
 
 use std::process::ExitCode;
@@ -119,6 +120,21 @@ fn main() -> ExitCode {
     commands::set_insecure(cli.insecure_registry.clone());
     if let Some(n) = cli.max_layer_size {
         strata_core::layer::set_max_layer_bytes(n);
+    }
+    if matches!(
+        cli.command,
+        Command::Inspect(_)
+            | Command::Image(ImageCommand::Inspect(_))
+            | Command::History(_)
+            | Command::Image(ImageCommand::History(_))
+            | Command::Layers(_)
+            | Command::Changes(_)
+            | Command::Efficiency(_)
+            | Command::Diff(_)
+            | Command::Ls(_)
+            | Command::Unpack(_)
+    ) {
+        progress::install();
     }
     let result = match cli.command {
         Command::Inspect(a) | Command::Image(ImageCommand::Inspect(a)) => commands::inspect::run(a),

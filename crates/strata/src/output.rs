@@ -58,6 +58,23 @@ pub fn error_line(msg: &str) {
     eprintln!("{}", sanitize(&one_line));
 }
 
+/// The error and its causes on one line, each cause once: library errors that already say
+/// their source (`{what}: {source}`) are not repeated by the chain.
+pub fn chain_line(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if msg.contains(&s) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&s);
+    }
+    msg
+}
+
 /// Reports an error and picks the exit code.
 pub fn fail(e: &anyhow::Error) -> ExitCode {
     if let Some(x) = e.downcast_ref::<Exit>() {
@@ -68,7 +85,25 @@ pub fn fail(e: &anyhow::Error) -> ExitCode {
         error_line(&e.to_string());
         return ExitCode::from(1);
     }
-    let msg = format!("{e:#}");
-    error_line(&format!("Error: {msg}"));
+    error_line(&format!("Error: {}", chain_line(e)));
     ExitCode::from(1)
+}
+
+#[cfg(test)]
+mod chain_tests {
+    use super::chain_line;
+
+    #[test]
+    fn a_cause_the_message_already_says_is_not_repeated() {
+        let io = std::io::Error::other("transfer too slow");
+        let e = anyhow::Error::new(strata_core::Error::Read {
+            what: "blob sha256:ab".into(),
+            source: io,
+        })
+        .context("docker://x");
+        assert_eq!(
+            chain_line(&e),
+            "docker://x: blob sha256:ab: transfer too slow"
+        );
+    }
 }

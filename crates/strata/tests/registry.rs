@@ -1089,3 +1089,101 @@ fn credentials_never_show_in_progress_or_errors() {
     );
     assert_no_secret(&o, &[PASSWORD, &basic_value()]);
 }
+
+// ---------------------------------------------------------------------------------------
+// Slow senders
+
+/// Runs strata under a hard time limit (so a hang fails the test instead of the suite).
+fn strata_within(
+    root: &Path,
+    secs: u32,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Output, Duration) {
+    let mut c = Command::new("timeout");
+    c.arg("-s")
+        .arg("KILL")
+        .arg(secs.to_string())
+        .arg(common::STRATA);
+    c.arg("--root").arg(root).args(args);
+    c.env("DOCKER_CONFIG", root.with_extension("docker-config"));
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let t = std::time::Instant::now();
+    let o = c.output().unwrap();
+    (o, t.elapsed())
+}
+
+/// A registry behind a proxy that trickles the bodies whose path contains `what`.
+fn trickling(tmp: &Path, what: &str) -> (Registry, Proxy, String) {
+    let reg = Registry::start(None);
+    let name = push_generated(&reg, tmp, "slow/app", &[("a.bin", 200_000)], 41);
+    let proxy = Proxy::start(&reg.host);
+    {
+        let mut f = proxy.faults.lock().unwrap();
+        f.trickle = Some(Duration::from_millis(100));
+        f.trickle_path = what.to_string();
+    }
+    let name = name.replace(&reg.host, &proxy.host);
+    (reg, proxy, name)
+}
+
+const SLOW_ENV: [(&str, &str); 3] = [
+    ("STRATA_READ_TIMEOUT", "5"),
+    ("STRATA_LOW_SPEED_TIME", "2"),
+    ("STRATA_LOW_SPEED_LIMIT", "1000"),
+];
+
+#[test]
+fn a_trickling_blob_fails_naming_the_blob() {
+    if !common::require("docker-registry") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (_reg, _proxy, name) = trickling(tmp.path(), "/blobs/");
+    let s = tmp.path().join("s");
+    let (o, took) = strata_within(&s, 60, &["pull", &name], &SLOW_ENV);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "killed by the time limit after {took:?}"
+    );
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("transfer too slow") && err.contains("blob sha256:"),
+        "{err}"
+    );
+    assert_eq!(err.matches("transfer too slow").count(), 1, "{err}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    check_store(&s).unwrap();
+    // inspect over docker:// reads the config blob the same way.
+    let (o, _) = strata_within(&s, 60, &["inspect", &format!("docker://{name}")], &SLOW_ENV);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("transfer too slow"), "{err}");
+    assert_eq!(err.matches("transfer too slow").count(), 1, "{err}");
+}
+
+#[test]
+fn a_trickling_manifest_fails_naming_the_manifest() {
+    if !common::require("docker-registry") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (_reg, _proxy, name) = trickling(tmp.path(), "/manifests/");
+    let s = tmp.path().join("s");
+    let (o, took) = strata_within(&s, 60, &["pull", &name], &SLOW_ENV);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "killed by the time limit after {took:?}"
+    );
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("transfer too slow") && err.contains("manifest"),
+        "{err}"
+    );
+}

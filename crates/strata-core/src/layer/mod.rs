@@ -500,6 +500,7 @@ fn read_inner(
     tar: Option<&mut dyn io::Write>,
 ) -> Result<LayerStats> {
     let max_layer = max_layer_bytes();
+    let blob = crate::progress::LayerProgress::new(blob, what, expect.size);
     let mut outer = BufReader::with_capacity(1 << 18, HashingReader::new(blob, Algorithm::Sha256));
     let magic = outer.fill_buf().map_err(|e| read_err(what, e))?;
     if magic.is_empty() {

@@ -99,7 +99,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for e in &errors {
         match e.downcast_ref::<Exit>() {
             Some(x) => error_line(&x.message),
-            None => error_line(&format!("Error: {e:#}")),
+            None => error_line(&format!("Error: {}", crate::output::chain_line(e))),
         }
     }
     Ok(ExitCode::from(1))
