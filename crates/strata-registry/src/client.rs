@@ -216,7 +216,12 @@ impl SpeedFloor {
 
     /// Records one read that took `took` and brought `n` bytes; an error once the rate
     /// over a full window is under the floor.
-    pub fn record(&mut self, what: &str, took: Duration, n: usize) -> io::Result<()> {
+    pub fn record(
+        &mut self,
+        what: impl FnOnce() -> String,
+        took: Duration,
+        n: usize,
+    ) -> io::Result<()> {
         if self.limit == 0 || self.window.is_zero() {
             return Ok(());
         }
@@ -228,6 +233,7 @@ impl SpeedFloor {
         let secs = self.waited.as_secs_f64();
         let rate = self.bytes as f64 / secs;
         if rate < self.limit as f64 {
+            let what = what();
             let prefix = if what.is_empty() {
                 String::new()
             } else {
@@ -267,7 +273,7 @@ fn read_small(body: &mut ureq::Body, limit: u64, opts: &Options) -> io::Result<V
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        floor.record("", t.elapsed(), n)?;
+        floor.record(String::new, t.elapsed(), n)?;
         if n == 0 {
             return Ok(out);
         }
@@ -1059,8 +1065,9 @@ impl Read for BlobReader {
             let got = r.read(&mut buf[..want]);
             if let Ok(n) = &got {
                 // Too slow is not retried: a sender that trickles trickles again.
-                let what = format!("{}/{}: blob {}", self.client.domain, self.repo, self.digest);
-                self.floor.record(&what, t.elapsed(), *n)?;
+                let (client, repo, digest) = (&self.client, &self.repo, &self.digest);
+                let what = || format!("{}/{repo}: blob {digest}", client.domain);
+                self.floor.record(what, t.elapsed(), *n)?;
             }
             match got {
                 Ok(0) => {
@@ -1182,13 +1189,14 @@ mod tests {
         let mut f = SpeedFloor::new(&opts);
         // Fast enough: windows reset.
         for _ in 0..10 {
-            f.record("b", Duration::from_millis(500), 100).unwrap();
+            f.record(|| "b".into(), Duration::from_millis(500), 100)
+                .unwrap();
         }
         // One byte a second: refused once a window of waiting has passed.
         let mut f = SpeedFloor::new(&opts);
-        f.record("b", Duration::from_secs(1), 1).unwrap();
+        f.record(|| "b".into(), Duration::from_secs(1), 1).unwrap();
         let e = f
-            .record("blob sha256:ab", Duration::from_secs(1), 1)
+            .record(|| "blob sha256:ab".into(), Duration::from_secs(1), 1)
             .unwrap_err();
         assert!(
             e.to_string()
@@ -1197,7 +1205,8 @@ mod tests {
         );
         // Time spent by the consumer between reads is not counted.
         let mut f = SpeedFloor::new(&opts);
-        f.record("b", Duration::from_millis(1), 10).unwrap();
+        f.record(|| "b".into(), Duration::from_millis(1), 10)
+            .unwrap();
     }
 
     #[test]
