@@ -278,14 +278,20 @@ impl Image {
                                 .iter()
                                 .filter(|d| !is_attestation(d))
                                 .collect();
-                            let pick = usable
+                            // containerd's `images.Manifest`: the matching entries, best
+                            // first by the matcher's preference, index order breaking ties.
+                            let matcher = crate::platform::Matcher::only(platform);
+                            let mut matching: Vec<(&Descriptor, &Platform)> = usable
                                 .iter()
-                                .find(|d| d.platform.as_ref().is_some_and(|p| platform.matches(p)))
-                                .or_else(|| {
-                                    // A single entry without a platform: take it.
-                                    (usable.len() == 1 && usable[0].platform.is_none())
-                                        .then(|| &usable[0])
-                                });
+                                .filter_map(|d| d.platform.as_ref().map(|p| (*d, p)))
+                                .filter(|(_, p)| matcher.matches(p))
+                                .collect();
+                            matching.sort_by(|a, b| matcher.order(a.1, b.1));
+                            let pick = matching.first().map(|(d, _)| d).or_else(|| {
+                                // A single entry without a platform: take it.
+                                (usable.len() == 1 && usable[0].platform.is_none())
+                                    .then(|| &usable[0])
+                            });
                             match pick {
                                 Some(d) => desc = (*d).clone(),
                                 None => {

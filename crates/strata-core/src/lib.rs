@@ -32,6 +32,7 @@ pub mod layout;
 pub mod location;
 pub mod manifest;
 pub mod pathkey;
+pub mod platform;
 pub mod pool;
 pub mod progress;
 pub mod reference;

@@ -98,7 +98,8 @@ fn de_digest<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Dige
     Digest::parse(&s).map_err(serde::de::Error::custom)
 }
 
-/// An OS/architecture pair with optional variant.
+/// An OS/architecture pair with optional variant (OCI `platform`); parsing, normalising and
+/// matching follow containerd (see [`crate::platform`]).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
 pub struct Platform {
     /// Operating system (`linux`).
@@ -113,99 +114,37 @@ pub struct Platform {
     /// OS version (Windows).
     #[serde(rename = "os.version", default)]
     pub os_version: Option<String>,
+    /// Required OS features (Windows).
+    #[serde(rename = "os.features", default)]
+    pub os_features: Option<Vec<String>>,
 }
 
 impl Platform {
-    /// Parses `os/arch[/variant]`, normalising as containerd does.
+    /// Parses a `--platform` specifier as containerd does (`linux/arm64`, `arm64`,
+    /// `windows(10.0.17763)`), keeping it as typed; normalisation happens when matching.
     pub fn parse(s: &str) -> Result<Platform> {
-        let parts: Vec<&str> = s.split('/').collect();
-        let bad = || Error::InvalidInput(format!("invalid platform {s:?}: want os/arch[/variant]"));
-        let p = match parts.as_slice() {
-            [os, arch] if !os.is_empty() && !arch.is_empty() => Platform {
-                os: os.to_string(),
-                architecture: arch.to_string(),
-                ..Platform::default()
-            },
-            [os, arch, variant] if !os.is_empty() && !arch.is_empty() && !variant.is_empty() => {
-                Platform {
-                    os: os.to_string(),
-                    architecture: arch.to_string(),
-                    variant: Some(variant.to_string()),
-                    ..Platform::default()
-                }
-            }
-            _ => return Err(bad()),
-        };
-        Ok(p.normalized())
+        crate::platform::parse(s).map_err(|e| Error::InvalidInput(format!("invalid platform: {e}")))
     }
 
-    /// The platform this program runs on.
+    /// The platform this program runs on (containerd's `DefaultSpec`).
     pub fn host() -> Platform {
-        let arch = match std::env::consts::ARCH {
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
-            "x86" => "386",
-            "powerpc64" => "ppc64le",
-            other => other,
-        };
-        Platform {
-            os: std::env::consts::OS.to_string(),
-            architecture: arch.to_string(),
-            ..Platform::default()
-        }
-        .normalized()
+        crate::platform::default_spec()
     }
 
-    /// containerd's normalisation: `aarch64` → `arm64/v8`, `x86_64` → `amd64`, `armhf` → `arm/v7`.
+    /// containerd's normalisation: `aarch64` → `arm64`, `x86_64` → `amd64`, `armhf` → `arm/v7`.
     pub fn normalized(&self) -> Platform {
-        let os = self.os.to_lowercase();
-        let arch = self.architecture.to_lowercase();
-        let variant = self.variant.as_deref().map(str::to_lowercase);
-        let (arch, variant) = match arch.as_str() {
-            "i386" => ("386".to_string(), None),
-            "x86_64" | "x86-64" | "amd64" => ("amd64".to_string(), variant.filter(|v| v != "v1")),
-            "aarch64" | "arm64" => (
-                "arm64".to_string(),
-                match variant.as_deref() {
-                    None | Some("8") | Some("v8") | Some("") => Some("v8".to_string()),
-                    Some(v) => Some(v.to_string()),
-                },
-            ),
-            "armhf" => ("arm".to_string(), Some("v7".to_string())),
-            "armel" => ("arm".to_string(), Some("v6".to_string())),
-            "arm" => (
-                "arm".to_string(),
-                match variant.as_deref() {
-                    None | Some("") | Some("7") => Some("v7".to_string()),
-                    Some("5") | Some("6") | Some("8") => variant.map(|v| format!("v{v}")),
-                    Some(v) => Some(v.to_string()),
-                },
-            ),
-            _ => (arch.clone(), variant),
-        };
-        Platform {
-            os,
-            architecture: arch,
-            variant,
-            os_version: self.os_version.clone(),
-        }
+        crate::platform::normalize(self)
     }
 
-    /// Whether an image for `other` runs as `self` wants (both normalised first).
+    /// Whether an image for `other` runs where `self` is wanted (containerd's `Only`).
     pub fn matches(&self, other: &Platform) -> bool {
-        let a = self.normalized();
-        let b = other.normalized();
-        a.os == b.os && a.architecture == b.architecture && a.variant == b.variant
+        crate::platform::Matcher::only(self).matches(other)
     }
 }
 
 impl fmt::Display for Platform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.os, self.architecture)?;
-        if let Some(v) = &self.variant {
-            write!(f, "/{v}")?;
-        }
-        Ok(())
+        f.write_str(&crate::platform::format_all(self))
     }
 }
 
@@ -310,16 +249,16 @@ mod tests {
 
     #[test]
     fn platform_normalisation() {
+        // containerd keeps the specifier as typed (lower-cased, aliases resolved).
         let table = [
-            ("linux/aarch64", "linux/arm64/v8"),
-            ("linux/arm64", "linux/arm64/v8"),
+            ("linux/aarch64", "linux/arm64"),
+            ("linux/arm64/v8", "linux/arm64/v8"),
             ("linux/x86_64", "linux/amd64"),
             ("Linux/AMD64", "linux/amd64"),
-            ("linux/armhf", "linux/arm/v7"),
-            ("linux/arm", "linux/arm/v7"),
+            ("linux/armhf", "linux/arm"),
             ("linux/arm/v6", "linux/arm/v6"),
             ("linux/i386", "linux/386"),
-            ("windows/amd64", "windows/amd64"),
+            ("windows(10.0.17763)", "windows(10.0.17763)/amd64"),
         ];
         for (input, want) in table {
             assert_eq!(
@@ -328,8 +267,8 @@ mod tests {
                 "{input}"
             );
         }
-        assert!(Platform::parse("linux").is_err());
         assert!(Platform::parse("linux//x").is_err());
+        assert!(Platform::parse("linux /arm").is_err());
         let arm = Platform {
             os: "linux".into(),
             architecture: "arm64".into(),
