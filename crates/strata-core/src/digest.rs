@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io::{self, Read};
 
-use sha2::{Digest as _, Sha256, Sha512};
+use sha2::{Digest as _, Sha256, Sha384, Sha512};
 
 use crate::error::{Error, Result};
 
@@ -19,6 +19,8 @@ pub struct Digest {
 pub enum Algorithm {
     /// SHA-256, 64 hex digits.
     Sha256,
+    /// SHA-384, 96 hex digits (go-digest registers it).
+    Sha384,
     /// SHA-512, 128 hex digits.
     Sha512,
 }
@@ -27,12 +29,14 @@ impl Algorithm {
     fn name(self) -> &'static str {
         match self {
             Algorithm::Sha256 => "sha256",
+            Algorithm::Sha384 => "sha384",
             Algorithm::Sha512 => "sha512",
         }
     }
     fn hex_len(self) -> usize {
         match self {
             Algorithm::Sha256 => 64,
+            Algorithm::Sha384 => 96,
             Algorithm::Sha512 => 128,
         }
     }
@@ -45,6 +49,7 @@ impl Digest {
         let (alg, hex) = s.split_once(':').ok_or_else(|| bad("missing algorithm"))?;
         let algorithm = match alg {
             "sha256" => Algorithm::Sha256,
+            "sha384" => Algorithm::Sha384,
             "sha512" => Algorithm::Sha512,
             _ => return Err(bad("unsupported digest algorithm")),
         };
@@ -108,6 +113,8 @@ impl fmt::Display for Digest {
 pub enum Hasher {
     /// SHA-256 state.
     Sha256(Sha256),
+    /// SHA-384 state.
+    Sha384(Sha384),
     /// SHA-512 state.
     Sha512(Sha512),
 }
@@ -117,6 +124,7 @@ impl Hasher {
     pub fn new(algorithm: Algorithm) -> Hasher {
         match algorithm {
             Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
+            Algorithm::Sha384 => Hasher::Sha384(Sha384::new()),
             Algorithm::Sha512 => Hasher::Sha512(Sha512::new()),
         }
     }
@@ -124,6 +132,7 @@ impl Hasher {
     pub fn update(&mut self, data: &[u8]) {
         match self {
             Hasher::Sha256(h) => h.update(data),
+            Hasher::Sha384(h) => h.update(data),
             Hasher::Sha512(h) => h.update(data),
         }
     }
@@ -132,6 +141,10 @@ impl Hasher {
         match self {
             Hasher::Sha256(h) => Digest {
                 algorithm: Algorithm::Sha256,
+                hex: hex::encode(h.finalize()),
+            },
+            Hasher::Sha384(h) => Digest {
+                algorithm: Algorithm::Sha384,
                 hex: hex::encode(h.finalize()),
             },
             Hasher::Sha512(h) => Digest {

@@ -108,8 +108,8 @@ pub enum Error {
         /// Why.
         reason: String,
     },
-    /// An invalid image reference.
-    #[error("invalid reference format: {0}")]
+    /// An invalid image reference, with distribution/reference's exact text.
+    #[error("{0}")]
     InvalidReference(String),
     /// An invalid location or option given by the user.
     #[error("{0}")]

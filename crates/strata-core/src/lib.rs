@@ -25,6 +25,7 @@ pub mod error;
 pub mod facts_cache;
 pub mod files;
 pub mod flatten;
+pub mod glob;
 pub mod gojson;
 pub mod image;
 pub mod layer;

@@ -111,30 +111,6 @@ fn os_version(p: &Platform) -> &str {
     p.os_version.as_deref().unwrap_or("")
 }
 
-/// Go's `%q` for the strings a specifier can hold.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
@@ -212,7 +188,7 @@ pub fn parse(spec: &str) -> Result<Platform, ParseError> {
     if spec.contains('*') {
         return Err(invalid(format!(
             "{}: wildcards not yet supported",
-            quote(spec)
+            crate::gojson::quote(spec)
         )));
     }
     let parts: Vec<&str> = spec.splitn(4, '/').collect();
@@ -223,9 +199,9 @@ pub fn parse(spec: &str) -> Result<Platform, ParseError> {
             let Some((name, v)) = split_os_and_version(part) else {
                 return Err(invalid(format!(
                     "{} is an invalid OS component of {}: OSAndVersion specifier component must match {}",
-                    quote(part),
-                    quote(spec),
-                    quote(OS_AND_VERSION_RE)
+                    crate::gojson::quote(part),
+                    crate::gojson::quote(spec),
+                    crate::gojson::quote(OS_AND_VERSION_RE)
                 )));
             };
             os = normalize_os(name);
@@ -233,9 +209,9 @@ pub fn parse(spec: &str) -> Result<Platform, ParseError> {
         } else if part.is_empty() || !part.chars().all(is_specifier_char) {
             return Err(invalid(format!(
                 "{} is an invalid component of {}: platform specifier component must match {}",
-                quote(part),
-                quote(spec),
-                quote(SPECIFIER_RE)
+                crate::gojson::quote(part),
+                crate::gojson::quote(spec),
+                crate::gojson::quote(SPECIFIER_RE)
             )));
         }
     }
@@ -260,7 +236,7 @@ pub fn parse(spec: &str) -> Result<Platform, ParseError> {
             }
             Err(invalid(format!(
                 "{}: unknown operating system or architecture",
-                quote(spec)
+                crate::gojson::quote(spec)
             )))
         }
         2 => {
@@ -279,7 +255,7 @@ pub fn parse(spec: &str) -> Result<Platform, ParseError> {
         }
         _ => Err(invalid(format!(
             "{}: cannot parse platform specifier",
-            quote(spec)
+            crate::gojson::quote(spec)
         ))),
     }
 }
@@ -570,11 +546,5 @@ mod tests {
         assert_eq!(join(&["linux", "", "v7"]), "linux/v7");
         assert_eq!(join(&["linux", ".", "v7"]), "linux/v7");
         assert_eq!(join(&["a", "..", ".."]), "..");
-    }
-
-    #[test]
-    fn quote_escapes_like_go() {
-        assert_eq!(quote("a\"b\\c\t"), "\"a\\\"b\\\\c\\t\"");
-        assert_eq!(quote("é"), "\"é\"");
     }
 }

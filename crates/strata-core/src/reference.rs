@@ -1,7 +1,13 @@
-//! Image references (`name[:tag][@digest]`), parsed and normalised as Docker's
-//! `reference.ParseNormalizedNamed` does, and printed in Docker's familiar form.
+//! Image references (`name[:tag][@digest]`), parsed and normalised as distribution/reference
+//! v0.6.0 (the version docker CLI 28 and dockerd 28 vendor) does, with its exact error texts,
+//! and printed in Docker's familiar form.
+//!
+//! The grammar is the library's own regular expressions, compiled with RE2 semantics.
 
 use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::digest::Digest;
 use crate::error::{Error, Result};
@@ -10,73 +16,319 @@ use crate::error::{Error, Result};
 pub const DEFAULT_DOMAIN: &str = "docker.io";
 const LEGACY_DEFAULT_DOMAIN: &str = "index.docker.io";
 const OFFICIAL_PREFIX: &str = "library/";
-const NAME_TOTAL_MAX: usize = 255;
+/// The longest repository path distribution/reference v0.6.0 accepts (the domain is not counted).
+pub const NAME_TOTAL_MAX: usize = 255;
 
-/// A fully normalised image reference.
+/// `ErrReferenceInvalidFormat`.
+pub const ERR_INVALID_FORMAT: &str = "invalid reference format";
+const ERR_TAG_INVALID: &str = "invalid tag format";
+const ERR_DIGEST_INVALID: &str = "invalid digest format";
+const ERR_NAME_UPPERCASE: &str = "repository name must be lowercase";
+const ERR_NAME_EMPTY: &str = "repository name must have at least one component";
+const ERR_NAME_NOT_CANONICAL: &str = "repository name must be canonical";
+const ERR_DIGEST_FORMAT: &str = "invalid checksum digest format";
+const ERR_DIGEST_LENGTH: &str = "invalid checksum digest length";
+const ERR_DIGEST_UNSUPPORTED: &str = "unsupported digest algorithm";
+
+// regexp.go, composed as the library composes it; Go's `\w` is ASCII, spelled out here.
+const DOMAIN_COMPONENT: &str = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const PATH_COMPONENT: &str = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
+const TAG: &str = r"[0-9A-Za-z_][0-9A-Za-z_.-]{0,127}";
+const DIGEST: &str = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][[:xdigit:]]{32,}";
+
+struct Grammar {
+    reference: Regex,
+    anchored_name: Regex,
+    anchored_tag: Regex,
+    anchored_digest: Regex,
+    anchored_identifier: Regex,
+    anchored_domain: Regex,
+    go_digest: Regex,
+}
+
+fn domain_and_port() -> String {
+    let domain_name = format!(r"{DOMAIN_COMPONENT}(?:\.{DOMAIN_COMPONENT})*");
+    let host = format!(r"(?:{domain_name}|\[(?:[a-fA-F0-9:]+)\])");
+    format!(r"{host}(?::[0-9]+)?")
+}
+
+#[allow(clippy::expect_used)] // constant patterns, exercised by every test
+static GRAMMAR: LazyLock<Grammar> = LazyLock::new(|| {
+    let dp = domain_and_port();
+    let remote = format!("{PATH_COMPONENT}(?:/{PATH_COMPONENT})*");
+    let name = format!("(?:{dp}/)?{remote}");
+    let re = |p: &str| Regex::new(p).expect("reference grammar");
+    Grammar {
+        reference: re(&format!("^({name})(?::({TAG}))?(?:@({DIGEST}))?$")),
+        anchored_name: re(&format!("^(?:({dp})/)?({remote})$")),
+        anchored_tag: re(&format!("^{TAG}$")),
+        anchored_digest: re(&format!("^{DIGEST}$")),
+        anchored_identifier: re("^([a-f0-9]{64})$"),
+        anchored_domain: re(&format!("^{dp}$")),
+        go_digest: re(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$"),
+    }
+});
+
+fn err(text: impl Into<String>) -> Error {
+    Error::InvalidReference(text.into())
+}
+
+/// go-digest v1.0.0's `Digest.Validate` with sha256, sha384 and sha512 available, as in Docker.
+pub fn validate_digest(s: &str) -> std::result::Result<(), &'static str> {
+    let Some(i) = s.find(':').filter(|&i| i > 0 && i + 1 < s.len()) else {
+        return Err(ERR_DIGEST_FORMAT);
+    };
+    let (alg, encoded) = (&s[..i], &s[i + 1..]);
+    let size = match alg {
+        "sha256" => 32,
+        "sha384" => 48,
+        "sha512" => 64,
+        _ => {
+            return Err(if GRAMMAR.go_digest.is_match(s) {
+                ERR_DIGEST_UNSUPPORTED
+            } else {
+                ERR_DIGEST_FORMAT
+            });
+        }
+    };
+    if encoded.len() != size * 2 {
+        return Err(ERR_DIGEST_LENGTH);
+    }
+    if encoded
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(ERR_DIGEST_FORMAT)
+    }
+}
+
+/// Whether `s` is a registry host as the grammar defines one (`host[:port]`, `[v6]:port`).
+pub fn is_domain(s: &str) -> bool {
+    GRAMMAR.anchored_domain.is_match(s)
+}
+
+/// Whether `s` is 64 lowercase hex digits, an image ID without its algorithm.
+pub fn is_identifier(s: &str) -> bool {
+    GRAMMAR.anchored_identifier.is_match(s)
+}
+
+/// A named reference: `domain/path[:tag][@digest]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Reference {
     domain: String,
     path: String,
     tag: Option<String>,
-    digest: Option<Digest>,
+    digest: Option<String>,
 }
 
-impl Reference {
-    /// Parses a user-typed reference (`nginx`, `quay.io/a/b:1`, `x@sha256:…`) with Docker's rules:
-    /// no domain means `docker.io`, a single Hub component gets `library/`, and the repository
-    /// must be lowercase. No default tag is added (see [`Reference::with_default_tag`]).
-    pub fn parse(s: &str) -> Result<Reference> {
-        if s.len() == 64
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+/// What `ParseAnyReference` returns: a name, or a bare digest (an image ID).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AnyReference {
+    /// A named reference.
+    Named(Reference),
+    /// A digest-only reference (`sha256:…`).
+    Digest(String),
+}
+
+impl AnyReference {
+    /// `String()`.
+    pub fn to_go_string(&self) -> String {
+        match self {
+            AnyReference::Named(r) => r.to_string(),
+            AnyReference::Digest(d) => d.clone(),
+        }
+    }
+
+    /// `FamiliarString`.
+    pub fn familiar(&self) -> String {
+        match self {
+            AnyReference::Named(r) => r.familiar(),
+            AnyReference::Digest(d) => d.clone(),
+        }
+    }
+}
+
+/// `reference.Parse`: the grammar only, no normalisation (the domain may be empty).
+pub fn parse(s: &str) -> Result<Reference> {
+    let g = &*GRAMMAR;
+    let Some(m) = g.reference.captures(s) else {
+        if s.is_empty() {
+            return Err(err(ERR_NAME_EMPTY));
+        }
+        if g.reference.is_match(&s.to_lowercase()) {
+            return Err(err(ERR_NAME_UPPERCASE));
+        }
+        return Err(err(ERR_INVALID_FORMAT));
+    };
+    let name = m.get(1).map_or("", |x| x.as_str());
+    let (domain, path) = match g.anchored_name.captures(name) {
+        Some(n) => (
+            n.get(1).map_or("", |x| x.as_str()),
+            n.get(2).map_or("", |x| x.as_str()),
+        ),
+        None => ("", name),
+    };
+    if path.len() > NAME_TOTAL_MAX {
+        return Err(err(format!(
+            "repository name must not be more than {NAME_TOTAL_MAX} characters"
+        )));
+    }
+    let tag = m.get(2).map(|x| x.as_str()).filter(|t| !t.is_empty());
+    let digest = m.get(3).map(|x| x.as_str()).filter(|d| !d.is_empty());
+    if let Some(d) = digest {
+        validate_digest(d).map_err(err)?;
+    }
+    if path.is_empty() {
+        return Err(err(ERR_NAME_EMPTY));
+    }
+    Ok(Reference {
+        domain: domain.to_string(),
+        path: path.to_string(),
+        tag: tag.map(str::to_string),
+        digest: digest.map(str::to_string),
+    })
+}
+
+/// `splitDockerDomain`: the first component is a host when it has `.` or `:`, is `localhost`,
+/// or has uppercase letters; otherwise the name is on Docker Hub (`library/` for one component).
+fn split_docker_domain(name: &str) -> (String, String) {
+    let (mut domain, mut remainder) = match name.find('/') {
+        Some(i)
+            if name[..i].contains(['.', ':'])
+                || &name[..i] == "localhost"
+                || name[..i].to_lowercase() != name[..i] =>
         {
-            return Err(Error::InvalidReference(format!(
-                "invalid repository name ({s}), cannot specify 64-byte hexadecimal strings"
-            )));
+            (name[..i].to_string(), name[i + 1..].to_string())
         }
-        let (domain, remainder) = split_docker_domain(s);
-        let remote_name = match remainder.find(':') {
-            Some(i) => &remainder[..i],
-            None => remainder.as_str(),
-        };
-        if remote_name.to_lowercase() != remote_name {
-            return Err(Error::InvalidReference(format!(
-                "repository name ({remote_name}) must be lowercase"
-            )));
+        _ => (DEFAULT_DOMAIN.to_string(), name.to_string()),
+    };
+    if domain == LEGACY_DEFAULT_DOMAIN {
+        domain = DEFAULT_DOMAIN.to_string();
+    }
+    if domain == DEFAULT_DOMAIN && !remainder.contains('/') {
+        remainder = format!("{OFFICIAL_PREFIX}{remainder}");
+    }
+    (domain, remainder)
+}
+
+/// `ParseNormalizedNamed`: what `docker pull` and `docker push` accept.
+pub fn parse_normalized_named(s: &str) -> Result<Reference> {
+    if is_identifier(s) {
+        return Err(err(format!(
+            "invalid repository name ({s}), cannot specify 64-byte hexadecimal strings"
+        )));
+    }
+    let (domain, remainder) = split_docker_domain(s);
+    let remote = match remainder.find(':') {
+        Some(i) => &remainder[..i],
+        None => remainder.as_str(),
+    };
+    if remote.to_lowercase() != remote {
+        return Err(err(format!(
+            "{ERR_INVALID_FORMAT}: repository name ({remote}) must be lowercase"
+        )));
+    }
+    parse(&format!("{domain}/{remainder}"))
+}
+
+/// `ParseNamed`: a reference that must already be in canonical (fully qualified) form.
+pub fn parse_named(s: &str) -> Result<Reference> {
+    let named = parse_normalized_named(s)?;
+    if named.to_string() != s {
+        return Err(err(ERR_NAME_NOT_CANONICAL));
+    }
+    Ok(named)
+}
+
+/// `ParseAnyReference`: an image ID (64 hex digits or a digest) or a normalised name.
+pub fn parse_any(s: &str) -> Result<AnyReference> {
+    if is_identifier(s) {
+        return Ok(AnyReference::Digest(format!("sha256:{s}")));
+    }
+    if validate_digest(s).is_ok() {
+        return Ok(AnyReference::Digest(s.to_string()));
+    }
+    parse_normalized_named(s).map(AnyReference::Named)
+}
+
+/// `ParseAnyReference` as the daemon Docker runs here (20.10, docker/distribution v2.7)
+/// parses the names `history`, `image inspect`, `tag` and `rmi` send it: v0.6.0's grammar with
+/// the older rules: an uppercase first component is not a host, the lowercase error does not
+/// name the repository, and the 255-character limit counts the whole name.
+pub fn parse_any_daemon(s: &str) -> Result<AnyReference> {
+    if is_identifier(s) {
+        return Ok(AnyReference::Digest(format!("sha256:{s}")));
+    }
+    if validate_digest(s).is_ok() {
+        return Ok(AnyReference::Digest(s.to_string()));
+    }
+    let (domain, remainder) = match s.find('/') {
+        Some(i) if s[..i].contains(['.', ':']) || &s[..i] == "localhost" => {
+            let d = if &s[..i] == LEGACY_DEFAULT_DOMAIN {
+                DEFAULT_DOMAIN
+            } else {
+                &s[..i]
+            };
+            (d.to_string(), s[i + 1..].to_string())
         }
-        let invalid = || Error::InvalidReference(format!("{s:?} is not a valid reference"));
-        let (rest, digest) = match remainder.split_once('@') {
-            Some((r, d)) => {
-                if !valid_digest_syntax(d) {
-                    return Err(invalid());
-                }
-                (r, Some(Digest::parse(d).map_err(|_| invalid())?))
-            }
-            None => (remainder.as_str(), None),
-        };
-        let (path, tag) = match rest.rfind(':') {
-            Some(i) if !rest[i..].contains('/') => (&rest[..i], Some(&rest[i + 1..])),
-            _ => (rest, None),
-        };
-        if let Some(t) = tag {
-            if !valid_tag(t) {
-                return Err(invalid());
-            }
-        }
-        if !valid_domain(&domain) || !valid_path(path) {
-            return Err(invalid());
-        }
-        if domain.len() + 1 + path.len() > NAME_TOTAL_MAX {
-            return Err(Error::InvalidReference(format!(
+        _ => (DEFAULT_DOMAIN.to_string(), s.to_string()),
+    };
+    let remainder = if domain == DEFAULT_DOMAIN && !remainder.contains('/') {
+        format!("{OFFICIAL_PREFIX}{remainder}")
+    } else {
+        remainder
+    };
+    let remote = remainder.split(':').next().unwrap_or("");
+    if remote.to_lowercase() != remote {
+        return Err(err(format!("{ERR_INVALID_FORMAT}: {ERR_NAME_UPPERCASE}")));
+    }
+    let full = format!("{domain}/{remainder}");
+    if let Some(m) = GRAMMAR.reference.captures(&full) {
+        if m.get(1).map_or(0, |x| x.as_str().len()) > NAME_TOTAL_MAX {
+            return Err(err(format!(
                 "repository name must not be more than {NAME_TOTAL_MAX} characters"
             )));
         }
-        Ok(Reference {
-            domain,
-            path: path.to_string(),
-            tag: tag.map(str::to_string),
-            digest,
-        })
+    }
+    parse(&full).map(AnyReference::Named)
+}
+
+/// `ParseDockerRef`: a normalised name with `latest` added, or only the digest when both are given.
+pub fn parse_docker_ref(s: &str) -> Result<Reference> {
+    let mut named = parse_normalized_named(s)?;
+    if named.digest.is_some() {
+        named.tag = None;
+        return Ok(named);
+    }
+    Ok(named.with_default_tag())
+}
+
+/// `WithName`: a repository name, not normalised.
+pub fn with_name(name: &str) -> Result<Reference> {
+    let Some(m) = GRAMMAR.anchored_name.captures(name) else {
+        return Err(err(ERR_INVALID_FORMAT));
+    };
+    let path = m.get(2).map_or("", |x| x.as_str());
+    if path.len() > NAME_TOTAL_MAX {
+        return Err(err(format!(
+            "repository name must not be more than {NAME_TOTAL_MAX} characters"
+        )));
+    }
+    Ok(Reference {
+        domain: m.get(1).map_or("", |x| x.as_str()).to_string(),
+        path: path.to_string(),
+        tag: None,
+        digest: None,
+    })
+}
+
+impl Reference {
+    /// Parses a user-typed reference as `docker pull` does ([`parse_normalized_named`]): no
+    /// domain means `docker.io`, a single Hub component gets `library/`. No tag is added.
+    pub fn parse(s: &str) -> Result<Reference> {
+        parse_normalized_named(s)
     }
 
     /// Adds the tag `latest` when the reference has neither tag nor digest (Docker's `TagNameOnly`).
@@ -100,12 +352,34 @@ impl Reference {
     pub fn with_digest(&self, digest: Digest) -> Reference {
         Reference {
             tag: None,
-            digest: Some(digest),
+            digest: Some(digest.to_string()),
             ..self.clone()
         }
     }
 
-    /// The registry host (`docker.io`, `127.0.0.1:5000`).
+    /// `WithTag`: sets the tag, keeping any digest; the tag must match the grammar.
+    pub fn tagged(&self, tag: &str) -> Result<Reference> {
+        if !GRAMMAR.anchored_tag.is_match(tag) {
+            return Err(err(ERR_TAG_INVALID));
+        }
+        Ok(Reference {
+            tag: Some(tag.to_string()),
+            ..self.clone()
+        })
+    }
+
+    /// `WithDigest`: sets the digest, keeping any tag; only the grammar is checked, as in Go.
+    pub fn digested(&self, digest: &str) -> Result<Reference> {
+        if !GRAMMAR.anchored_digest.is_match(digest) {
+            return Err(err(ERR_DIGEST_INVALID));
+        }
+        Ok(Reference {
+            digest: Some(digest.to_string()),
+            ..self.clone()
+        })
+    }
+
+    /// The registry host (`docker.io`, `127.0.0.1:5000`); empty for an unnormalised name.
     pub fn domain(&self) -> &str {
         &self.domain
     }
@@ -117,14 +391,22 @@ impl Reference {
     pub fn tag(&self) -> Option<&str> {
         self.tag.as_deref()
     }
-    /// The digest, if any.
-    pub fn digest(&self) -> Option<&Digest> {
-        self.digest.as_ref()
+    /// The digest, if any (and if it is one strata can compute).
+    pub fn digest(&self) -> Option<Digest> {
+        self.digest.as_deref().and_then(|d| Digest::parse(d).ok())
+    }
+    /// The digest as written, if any.
+    pub fn digest_str(&self) -> Option<&str> {
+        self.digest.as_deref()
     }
 
     /// `domain/path`, the fully qualified repository name.
     pub fn name(&self) -> String {
-        format!("{}/{}", self.domain, self.path)
+        if self.domain.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}/{}", self.domain, self.path)
+        }
     }
 
     /// The repository as Docker shows it: `nginx`, `user/app`, `quay.io/x/y`.
@@ -153,7 +435,7 @@ impl Reference {
         }
         if let Some(d) = &self.digest {
             s.push('@');
-            s.push_str(&d.to_string());
+            s.push_str(d);
         }
     }
 }
@@ -167,115 +449,42 @@ impl fmt::Display for Reference {
     }
 }
 
-fn split_docker_domain(name: &str) -> (String, String) {
-    let (mut domain, mut remainder) = match name.find('/') {
-        Some(i)
-            if name[..i].contains(['.', ':'])
-                || &name[..i] == "localhost"
-                || name[..i].to_lowercase() != name[..i] =>
-        {
-            (name[..i].to_string(), name[i + 1..].to_string())
-        }
-        _ => (DEFAULT_DOMAIN.to_string(), name.to_string()),
+/// `reference.Sort`: tag+digest, tag, digest, name only, then bare digests; ties by string;
+/// strings that do not parse go last, sorted.
+pub fn sort(refs: &[&str]) -> Vec<String> {
+    let rank = |r: &AnyReference| match r {
+        AnyReference::Named(n) => match (n.tag.is_some(), n.digest.is_some()) {
+            (true, true) => 0,
+            (true, false) => 1,
+            (false, true) => 2,
+            (false, false) => 3,
+        },
+        AnyReference::Digest(_) => 4,
     };
-    if domain == LEGACY_DEFAULT_DOMAIN {
-        domain = DEFAULT_DOMAIN.to_string();
+    let mut parsed: Vec<(u8, String)> = Vec::new();
+    let mut bad: Vec<String> = Vec::new();
+    for s in refs {
+        match parse_any(s) {
+            Ok(r) => parsed.push((rank(&r), r.to_go_string())),
+            Err(_) => bad.push(s.to_string()),
+        }
     }
-    if domain == DEFAULT_DOMAIN && !remainder.contains('/') {
-        remainder = format!("{OFFICIAL_PREFIX}{remainder}");
-    }
-    (domain, remainder)
+    parsed.sort();
+    bad.sort();
+    parsed.into_iter().map(|(_, s)| s).chain(bad).collect()
 }
 
-fn valid_domain(d: &str) -> bool {
-    let (host, port) = if let Some(rest) = d.strip_prefix('[') {
-        let Some(end) = rest.find(']') else {
-            return false;
-        };
-        let ip = &rest[..end];
-        if ip.is_empty()
-            || !ip
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        {
-            return false;
-        }
-        let after = &rest[end + 1..];
-        match after.strip_prefix(':') {
-            Some(p) => ("x", Some(p)),
-            None if after.is_empty() => ("x", None),
-            None => return false,
-        }
-    } else {
-        match d.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (d, None),
-        }
+/// `FamiliarMatch`: the pattern against the familiar string, or else the familiar name. As in
+/// Go, a malformed pattern's error is reported beside whatever the second try found.
+pub fn familiar_match(pattern: &str, r: &AnyReference) -> (bool, Option<crate::glob::BadPattern>) {
+    let (mut matched, error) = match crate::glob::path_match(pattern, &r.familiar()) {
+        Ok(m) => (m, None),
+        Err(e) => (false, Some(e)),
     };
-    if let Some(p) = port {
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return false;
-        }
+    if let (false, AnyReference::Named(n)) = (matched, r) {
+        matched = crate::glob::path_match(pattern, &n.familiar_name()).unwrap_or(false);
     }
-    !host.is_empty()
-        && host.split('.').all(|c| {
-            !c.is_empty()
-                && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !c.starts_with('-')
-                && !c.ends_with('-')
-        })
-}
-
-fn valid_path(p: &str) -> bool {
-    !p.is_empty() && p.split('/').all(valid_path_component)
-}
-
-fn valid_path_component(c: &str) -> bool {
-    let b = c.as_bytes();
-    let alnum = |x: u8| x.is_ascii_lowercase() || x.is_ascii_digit();
-    if b.is_empty() || !alnum(b[0]) || !alnum(b[b.len() - 1]) {
-        return false;
-    }
-    let mut i = 0;
-    while i < b.len() {
-        if alnum(b[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < b.len() && !alnum(b[i]) {
-            i += 1;
-        }
-        let sep = &c[start..i];
-        let ok = sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|x| x == b'-');
-        if !ok {
-            return false;
-        }
-    }
-    true
-}
-
-fn valid_tag(t: &str) -> bool {
-    let w = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let b = t.as_bytes();
-    !b.is_empty()
-        && b.len() <= 128
-        && w(b[0])
-        && b[1..].iter().all(|&x| w(x) || x == b'.' || x == b'-')
-}
-
-fn valid_digest_syntax(d: &str) -> bool {
-    let Some((alg, hex)) = d.split_once(':') else {
-        return false;
-    };
-    hex.len() >= 32
-        && hex.bytes().all(|b| b.is_ascii_hexdigit())
-        && alg.split(['-', '_', '+', '.']).all(|part| {
-            let b = part.as_bytes();
-            !b.is_empty()
-                && b[0].is_ascii_alphabetic()
-                && b.iter().all(|x| x.is_ascii_alphanumeric())
-        })
+    (matched, error)
 }
 
 #[cfg(test)]

@@ -386,59 +386,58 @@ impl Source for Store {
     }
 }
 
-/// Finds the image a user's name means, as the daemon does: a full image ID, a reference
-/// (tag or digest, normalised), or a unique prefix of an image ID.
+/// Finds the image a user's name means, as the daemon's `GetImage` does: the name is parsed
+/// with the daemon's reference rules (an error is `InvalidReference` with its text), then looked
+/// up as a digest, a tag or digest reference, or a unique prefix of an image ID. Not found (an
+/// ambiguous prefix included) is `NoSuchImage("No such image: <familiar name:tag>")`.
 pub fn resolve(refs: &Refs, name: &str) -> Result<String> {
-    let no_such = || Error::NoSuchImage(format!("No such image: {name}"));
-    let hex = name.strip_prefix("sha256:").unwrap_or(name);
+    use strata_core::reference::{AnyReference, parse_any_daemon};
+    let parsed = parse_any_daemon(name)?;
+    let no_such = || {
+        let shown = match &parsed {
+            AnyReference::Named(r) => r.clone().with_default_tag().familiar(),
+            AnyReference::Digest(d) => d.clone(),
+        };
+        Error::NoSuchImage(format!("No such image: {shown}"))
+    };
+    let named = match &parsed {
+        AnyReference::Digest(d) => {
+            return if refs.images.contains_key(d) {
+                Ok(d.clone())
+            } else {
+                Err(no_such())
+            };
+        }
+        AnyReference::Named(r) => r,
+    };
+    if let Some(d) = named.digest_str() {
+        let full = format!("{}@{d}", named.name());
+        if let Some((id, _)) = refs
+            .images
+            .iter()
+            .find(|(_, rec)| rec.digests.contains(&full))
+        {
+            return Ok(id.clone());
+        }
+    } else if let Some(id) = refs.image_for_tag(&named.clone().with_default_tag().to_string()) {
+        return Ok(id.to_string());
+    }
+    // imageStore.Search: a unique prefix of the hex ID, optionally with its algorithm.
+    let (alg, hex) = match name.split_once(':') {
+        Some((a, h)) => (Some(a), h),
+        None => (None, name),
+    };
     let is_hex = !hex.is_empty()
         && hex
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if is_hex && hex.len() == 64 {
-        let id = format!("sha256:{hex}");
-        return if refs.images.contains_key(&id) {
-            Ok(id)
-        } else {
-            Err(no_such())
-        };
-    }
-    if let Ok(r) = strata_core::reference::Reference::parse(name) {
-        if r.digest().is_some() {
-            let full = format!(
-                "{}@{}",
-                r.name(),
-                r.digest().map(|d| d.to_string()).unwrap_or_default()
-            );
-            if let Some((id, _)) = refs
-                .images
-                .iter()
-                .find(|(_, rec)| rec.digests.contains(&full))
-            {
-                return Ok(id.clone());
-            }
-        } else if let Some(id) = refs.image_for_tag(&r.with_default_tag().to_string()) {
-            return Ok(id.to_string());
-        }
-    }
-    if is_hex {
-        let matches: Vec<&String> = refs
-            .images
-            .keys()
-            .filter(|id| {
-                id.strip_prefix("sha256:")
-                    .is_some_and(|h| h.starts_with(hex))
-            })
-            .collect();
-        match matches.as_slice() {
-            [one] => return Ok((*one).clone()),
-            [] => {}
-            _ => {
-                return Err(Error::InvalidInput(format!(
-                    "{name}: ambiguous image ID prefix ({} images match)",
-                    matches.len()
-                )));
-            }
+    if is_hex && alg.is_none_or(|a| a == "sha256") {
+        let mut matches = refs.images.keys().filter(|id| {
+            id.strip_prefix("sha256:")
+                .is_some_and(|h| h.starts_with(hex))
+        });
+        if let (Some(one), None) = (matches.next(), matches.next()) {
+            return Ok(one.clone());
         }
     }
     Err(no_such())

@@ -137,7 +137,10 @@ fn main() -> ExitCode {
         progress::install();
     }
     let result = match cli.command {
-        Command::Inspect(a) | Command::Image(ImageCommand::Inspect(a)) => commands::inspect::run(a),
+        Command::Inspect(a) => commands::inspect::run(a, commands::inspect::Kind::Object),
+        Command::Image(ImageCommand::Inspect(a)) => {
+            commands::inspect::run(a, commands::inspect::Kind::Image)
+        }
         Command::History(a) | Command::Image(ImageCommand::History(a)) => commands::history::run(a),
         Command::Layers(a) => commands::layers::run(a),
         Command::Load(a) | Command::Image(ImageCommand::Load(a)) => commands::load::run(a),

@@ -81,6 +81,10 @@ pub fn fail(e: &anyhow::Error) -> ExitCode {
         error_line(&x.message);
         return ExitCode::from(x.code);
     }
+    if let Some(l) = e.downcast_ref::<crate::commands::Lookup>() {
+        error_line(&l.to_string());
+        return ExitCode::from(1);
+    }
     if let Some(strata_core::Error::InvalidReference(_)) = e.downcast_ref::<strata_core::Error>() {
         error_line(&e.to_string());
         return ExitCode::from(1);

@@ -41,6 +41,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some("json") => Some("{{json .}}".to_string()),
         other => other.map(str::to_string),
     };
+    if args.image.is_empty() {
+        // `/images//history` matches no route of the daemon's API.
+        return Err(Exit {
+            code: 1,
+            message: "Error response from daemon: page not found".into(),
+        }
+        .into());
+    }
     let (_, image) = super::open_image(&args.image, args.platform.as_deref())?;
     let report = ImageReport::build(image)?;
     super::note_estimated(&report);

@@ -26,6 +26,15 @@ pub struct Args {
     images: Vec<String>,
 }
 
+/// Which docker verb's errors to give: `docker inspect` or `docker image inspect`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `docker inspect`: any object; an unknown or invalid name is "No such object".
+    Object,
+    /// `docker image inspect`: the daemon's lookup errors.
+    Image,
+}
+
 fn inspect_one(name: &str, platform: Option<&str>) -> Result<serde_json::Value> {
     let opened = super::open_any(name, platform)?;
     let record = opened.record;
@@ -49,7 +58,7 @@ fn inspect_one(name: &str, platform: Option<&str>) -> Result<serde_json::Value> 
 }
 
 /// Runs `inspect`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, kind: Kind) -> Result<ExitCode> {
     let template = match args.format.as_deref() {
         None | Some("") => None,
         Some(f) => Some(Template::parse(f).map_err(|e| Exit {
@@ -97,6 +106,26 @@ pub fn run(args: Args) -> Result<ExitCode> {
         error_line(m);
     }
     for e in &errors {
+        if let Some(l) = e.downcast_ref::<super::Lookup>() {
+            error_line(&match (kind, l.name.as_str()) {
+                // The CLI refuses an empty name before asking the daemon.
+                (Kind::Object, "") => "invalid container name or ID: value is empty".to_string(),
+                (Kind::Image, "") => "Error: No such image: ".to_string(),
+                // docker inspect skips not-found and invalid-reference answers alike.
+                (Kind::Object, name)
+                    if l.error.starts_with("No such image")
+                        || l.error.contains("invalid reference format") =>
+                {
+                    format!("Error: No such object: {name}")
+                }
+                // The daemon's image inspect wraps every lookup failure with the name (Docker 20.10).
+                (_, name) => format!(
+                    "Error response from daemon: no such image: {name}: {}",
+                    l.error
+                ),
+            });
+            continue;
+        }
         match e.downcast_ref::<Exit>() {
             Some(x) => error_line(&x.message),
             None => error_line(&format!("Error: {}", crate::output::chain_line(e))),

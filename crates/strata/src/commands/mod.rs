@@ -96,6 +96,38 @@ use strata_core::manifest::Platform;
 use strata_core::reference::Reference;
 use strata_core::source::Source;
 
+/// A name the store could not resolve (bad reference or no such image), which each verb
+/// reports as the daemon's error: `Error response from daemon: <error>`.
+#[derive(Debug)]
+pub struct Lookup {
+    /// The name as typed.
+    pub name: String,
+    /// The daemon's message (`invalid reference format`, `No such image: x:latest`).
+    pub error: String,
+}
+
+impl std::fmt::Display for Lookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Error response from daemon: {}", self.error)
+    }
+}
+
+impl std::error::Error for Lookup {}
+
+/// The daemon's own parse of a name the CLI accepted (Docker 20.10's rules are older: an
+/// uppercase first component, a long host), as `pull` and `push` meet it.
+pub fn daemon_accepts(name: &str) -> Result<()> {
+    strata_core::reference::parse_any_daemon(name)
+        .map(|_| ())
+        .map_err(|e| {
+            Lookup {
+                name: name.to_string(),
+                error: e.to_string(),
+            }
+            .into()
+        })
+}
+
 /// Opens what the user named: a `transport:` location, or a path to an archive or layout.
 pub fn open_image(name: &str, platform: Option<&str>) -> Result<(Arc<dyn Source>, Image)> {
     let o = open_any(name, platform)?;
@@ -140,19 +172,11 @@ pub fn open_any(name: &str, platform: Option<&str>) -> Result<Opened> {
         });
     }
     if Location::parse(name).is_none() && !Path::new(name).exists() {
-        Reference::parse(name).map(|_| ()).or_else(|e| {
-            // An ID prefix is not a valid reference but is a valid name.
-            if name.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        })?;
         let store = store(false)?;
         let refs = store.refs()?;
-        let id = strata_store::resolve(&refs, name).map_err(|e| crate::output::Exit {
-            code: 1,
-            message: format!("Error: {e}"),
+        let id = strata_store::resolve(&refs, name).map_err(|e| Lookup {
+            name: name.to_string(),
+            error: e.to_string(),
         })?;
         let record = refs.images.get(&id).cloned();
         let source: Arc<dyn Source> = Arc::new(store);

@@ -47,6 +47,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if reference.tag().is_none() && reference.digest().is_none() && !args.quiet {
         print("Using default tag: latest\n");
     }
+    super::daemon_accepts(&args.name)?;
     let tty = std::io::stdout().is_terminal() && !args.quiet;
     let mp = MultiProgress::new();
     let bars: Bars = Mutex::new(HashMap::new());

@@ -21,10 +21,17 @@ pub struct Args {
 /// Runs `push`.
 pub fn run(args: Args) -> Result<ExitCode> {
     let reference = Reference::parse(&args.name)?;
+    if reference.digest_str().is_some() {
+        return Err(crate::output::Exit {
+            code: 1,
+            message: "cannot push a digest reference".into(),
+        }
+        .into());
+    }
     if reference.tag().is_none() && !args.quiet {
         print("Using default tag: latest\n");
     }
-    let client = super::client(reference.domain())?;
+    super::daemon_accepts(&args.name)?;
     let store = Arc::new(super::store(true)?);
     let quiet = args.quiet;
     let on = |l: String| {
@@ -32,6 +39,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
             print(&format!("{l}\n"));
         }
     };
+    let tagged = reference.clone().with_default_tag().to_string();
+    if store.refs()?.image_for_tag(&tagged).is_none() {
+        on(format!(
+            "The push refers to repository [{}]",
+            reference.name()
+        ));
+        return Err(crate::output::Exit {
+            code: 1,
+            message: format!(
+                "An image does not exist locally with the tag: {}",
+                reference.familiar_name()
+            ),
+        }
+        .into());
+    }
+    let client = super::client(reference.domain())?;
     let out = strata_registry::push::push(store, client, &reference, &on)?;
     if quiet {
         print(&format!("{}\n", reference.with_default_tag()));

@@ -97,6 +97,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut out = String::new();
     for name in &args.images {
         let mut refs = store.refs()?;
+        if name.is_empty() {
+            error_line("Error response from daemon: page not found");
+            failed = true;
+            continue;
+        }
         let id = match strata_store::resolve(&refs, name) {
             Ok(id) => id,
             Err(e) => {
