@@ -113,6 +113,190 @@ pub fn get_str<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
     get(v, name).and_then(Value::as_str)
 }
 
+/// Where a value sits in the daemon's `image.Image` struct, for the integer fields Go's decoder
+/// checks (`Size`, `StopTimeout`, the health-check durations and retries).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Image,
+    Config,
+    Health,
+    Int {
+        owner: &'static str,
+        go_type: &'static str,
+    },
+    Other,
+}
+
+fn child(slot: Slot, key: &str) -> (Slot, &'static str) {
+    let pick = |names: &[(&'static str, Slot)]| {
+        names
+            .iter()
+            .find(|(n, _)| key == *n || key_matches(key, n))
+            .map_or((Slot::Other, ""), |(n, s)| (*s, *n))
+    };
+    let int = |owner, go_type| Slot::Int { owner, go_type };
+    match slot {
+        Slot::Image => pick(&[
+            ("config", Slot::Config),
+            ("container_config", Slot::Config),
+            ("Size", int("Image", "int64")),
+        ]),
+        Slot::Config => pick(&[
+            ("Healthcheck", Slot::Health),
+            ("StopTimeout", int("Config", "int")),
+        ]),
+        Slot::Health => pick(&[
+            ("Interval", int("HealthConfig", "time.Duration")),
+            ("Timeout", int("HealthConfig", "time.Duration")),
+            ("StartPeriod", int("HealthConfig", "time.Duration")),
+            ("StartInterval", int("HealthConfig", "time.Duration")),
+            ("Retries", int("HealthConfig", "int")),
+        ]),
+        Slot::Int { .. } | Slot::Other => (Slot::Other, ""),
+    }
+}
+
+struct IntCheck<'a> {
+    b: &'a [u8],
+    i: usize,
+    path: Vec<&'static str>,
+    error: Option<String>,
+}
+
+impl IntCheck<'_> {
+    fn ws(&mut self) {
+        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    fn string(&mut self) -> &[u8] {
+        let start = self.i;
+        self.i += 1;
+        while self.i < self.b.len() && self.b[self.i] != b'"' {
+            if self.b[self.i] == b'\\' {
+                self.i += 1;
+            }
+            self.i += 1;
+        }
+        self.i = (self.i + 1).min(self.b.len());
+        &self.b[start..self.i]
+    }
+
+    fn fail(&mut self, what: &str, slot: Slot) {
+        if let (None, Slot::Int { owner, go_type }) = (&self.error, slot) {
+            self.error = Some(format!(
+                "json: cannot unmarshal {what} into Go struct field {owner}.{} of type {go_type}",
+                self.path.join(".")
+            ));
+        }
+    }
+
+    fn value(&mut self, slot: Slot, depth: usize) {
+        self.ws();
+        let Some(&c) = self.b.get(self.i) else { return };
+        match c {
+            b'{' => {
+                self.fail("object", slot);
+                self.i += 1;
+                loop {
+                    self.ws();
+                    match self.b.get(self.i) {
+                        Some(b'"') => {}
+                        Some(b',') => {
+                            self.i += 1;
+                            continue;
+                        }
+                        _ => {
+                            self.i += 1;
+                            return;
+                        }
+                    }
+                    let raw = self.string().to_vec();
+                    let key: String = serde_json::from_slice(&raw).unwrap_or_default();
+                    self.ws();
+                    self.i += 1; // ':'
+                    let (next, name) = if depth < 8 {
+                        child(slot, &key)
+                    } else {
+                        (Slot::Other, "")
+                    };
+                    let named = next != Slot::Other;
+                    if named {
+                        self.path.push(name);
+                    }
+                    self.value(next, depth + 1);
+                    if named {
+                        self.path.pop();
+                    }
+                }
+            }
+            b'[' => {
+                self.fail("array", slot);
+                self.i += 1;
+                loop {
+                    self.ws();
+                    match self.b.get(self.i) {
+                        Some(b']') | None => {
+                            self.i += 1;
+                            return;
+                        }
+                        Some(b',') => self.i += 1,
+                        _ => self.value(Slot::Other, depth + 1),
+                    }
+                }
+            }
+            b'"' => {
+                self.string();
+                self.fail("string", slot);
+            }
+            b't' | b'f' | b'n' => {
+                let start = self.i;
+                while self.i < self.b.len() && self.b[self.i].is_ascii_alphabetic() {
+                    self.i += 1;
+                }
+                if c != b'n' {
+                    self.fail("bool", slot);
+                }
+                let _ = start;
+            }
+            _ => {
+                let start = self.i;
+                while self.i < self.b.len()
+                    && matches!(
+                        self.b[self.i],
+                        b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+                    )
+                {
+                    self.i += 1;
+                }
+                let lit = String::from_utf8_lossy(&self.b[start..self.i]).into_owned();
+                if matches!(slot, Slot::Int { .. }) && lit.parse::<i64>().is_err() {
+                    self.fail(&format!("number {lit}"), slot);
+                }
+                if self.i == start {
+                    self.i += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Go's check of an image config's integer fields as the daemon decodes them (`Size`,
+/// `StopTimeout`, health-check durations and retries): a fraction, an exponent, an integer out
+/// of range or a value of another kind fails with Go's message, the first one found. Call it
+/// on JSON that already parsed.
+pub fn check_int_fields(bytes: &[u8]) -> Result<(), String> {
+    let mut c = IntCheck {
+        b: bytes,
+        i: 0,
+        path: Vec::new(),
+        error: None,
+    };
+    c.value(Slot::Image, 0);
+    c.error.map_or(Ok(()), Err)
+}
+
 /// Go's `%q` (strconv.Quote) for printable text: escapes, `\xNN` and `\uNNNN` for the rest.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -161,5 +345,60 @@ mod tests {
         assert!(key_matches("\u{212A}ey", "Key"));
         assert!(!key_matches("usr", "User"));
         assert!(!key_matches("users", "User"));
+    }
+
+    #[test]
+    fn integer_fields_fail_as_go_fails() {
+        // Texts from `docker load` on the 20.10 daemon here.
+        let cases = [
+            (
+                r#"{"config":{"Healthcheck":{"Interval":100.0}}}"#,
+                Some(
+                    "json: cannot unmarshal number 100.0 into Go struct field HealthConfig.config.Healthcheck.Interval of type time.Duration",
+                ),
+            ),
+            (
+                r#"{"Size":1.5}"#,
+                Some(
+                    "json: cannot unmarshal number 1.5 into Go struct field Image.Size of type int64",
+                ),
+            ),
+            (
+                r#"{"container_config":{"Healthcheck":{"Retries":2.0}}}"#,
+                Some(
+                    "json: cannot unmarshal number 2.0 into Go struct field HealthConfig.container_config.Healthcheck.Retries of type int",
+                ),
+            ),
+            (
+                r#"{"config":{"StopTimeout":99999999999999999999}}"#,
+                Some(
+                    "json: cannot unmarshal number 99999999999999999999 into Go struct field Config.config.StopTimeout of type int",
+                ),
+            ),
+            (
+                r#"{"config":{"stoptimeout":1.5,"StopTimeout":1}}"#,
+                Some(
+                    "json: cannot unmarshal number 1.5 into Go struct field Config.config.StopTimeout of type int",
+                ),
+            ),
+            (
+                r#"{"CONFIG":{"HEALTHCHECK":{"INTERVAL":1E3}}}"#,
+                Some(
+                    "json: cannot unmarshal number 1E3 into Go struct field HealthConfig.config.Healthcheck.Interval of type time.Duration",
+                ),
+            ),
+            (r#"{"config":{"Healthcheck":{"Timeout":-0}},"x":1.5}"#, None),
+            (
+                r#"{"config":{"Healthcheck":{"Interval":12345000000000000}}}"#,
+                None,
+            ),
+        ];
+        for (json, want) in cases {
+            assert_eq!(
+                check_int_fields(json.as_bytes()).err().as_deref(),
+                want,
+                "{json}"
+            );
+        }
     }
 }

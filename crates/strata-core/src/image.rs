@@ -436,6 +436,7 @@ impl Image {
         if !config.is_object() {
             return Err(Error::malformed(&what, "config is not a JSON object"));
         }
+        gojson::check_int_fields(&config_bytes).map_err(|e| Error::malformed(&what, e))?;
         let rootfs = gojson::get(&config, "rootfs")
             .filter(|v| v.is_object())
             .ok_or_else(|| Error::malformed(&what, "invalid image JSON, no RootFS key"))?;
