@@ -40,6 +40,7 @@ pub mod reference;
 pub mod report;
 pub mod source;
 pub mod tree;
+pub mod units;
 pub mod v1;
 
 pub use error::{Error, ErrorKind, Result};

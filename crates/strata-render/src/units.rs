@@ -25,6 +25,28 @@ pub fn format_g(x: f64, prec: usize) -> String {
     }
 }
 
+/// Go's `%g` with no precision: the shortest representation that reads back exactly, in
+/// exponent form below 1e-4 or from 1e21 on.
+pub fn format_g_shortest(x: f64) -> String {
+    if !x.is_finite() {
+        return format_g(x, 1);
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0" } else { "0" }.to_string();
+    }
+    // Rust's `{:e}` is the shortest round-trip digits, as Go's 'g' with precision -1 uses.
+    let sci = format!("{x:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    // Go: with the shortest digits, %g switches to the exponent form from 1e+06 on.
+    if !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    } else {
+        format!("{x}")
+    }
+}
+
 fn strip_zeros(s: &str) -> String {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -50,6 +72,36 @@ pub fn human_size_with_precision(size: f64, precision: usize) -> String {
 pub fn human_size(size: f64) -> String {
     human_size_with_precision(size, 4)
 }
+
+const BINARY_UNITS: [&str; 9] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
+
+/// go-units' `getSizeAndUnit`: divide while at least `base`, stopping at the last unit.
+pub fn size_and_unit(size: f64, base: f64, units: &[&'static str]) -> (f64, &'static str) {
+    let mut s = size;
+    let mut i = 0;
+    while s >= base && i < units.len() - 1 {
+        s /= base;
+        i += 1;
+    }
+    (s, units[i])
+}
+
+/// `units.BytesSize(size)`: binary units, four significant digits (`1.5KiB`).
+pub fn bytes_size(size: f64) -> String {
+    let (s, unit) = size_and_unit(size, 1024.0, &BINARY_UNITS);
+    format!("{}{unit}", format_g(s, 4))
+}
+
+/// The binary (`KiB`) or decimal (`kB`) unit names go-units prints.
+pub fn unit_names(binary: bool) -> &'static [&'static str] {
+    if binary {
+        &BINARY_UNITS
+    } else {
+        &DECIMAL_UNITS
+    }
+}
+
+pub use strata_core::units::{from_human_size, parse_go_float, ram_in_bytes};
 
 /// `units.HumanDuration(d)` for a duration in nanoseconds (negative means the future).
 pub fn human_duration_nanos(nanos: i128) -> String {

@@ -37,7 +37,7 @@ struct Cli {
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
-    strata_core::layer::parse_size(s).ok_or_else(|| format!("invalid size {s:?} (e.g. 200GiB)"))
+    strata_core::layer::parse_size(s).ok_or_else(|| format!("invalid size: '{s}' (e.g. 200GiB)"))
 }
 
 #[derive(Subcommand)]

@@ -65,31 +65,13 @@ pub fn set_max_layer_bytes(n: u64) {
     MAX_LAYER_OVERRIDE.store(n, Ordering::Relaxed);
 }
 
-/// Parses a size as `STRATA_MAX_LAYER_SIZE` takes it: bytes, or a number with a unit
-/// (`k`, `m`, `g`, `t`, decimal, or `ki`, `mi`, `gi`, `ti`, binary; a trailing `b` is optional).
+/// A size as Docker's flags take it (go-units `RAMInBytes`: `200GiB`, `200g`, `200GB` are all
+/// binary); `None` unless it is a positive byte count.
 pub fn parse_size(s: &str) -> Option<u64> {
-    let t = s.trim().to_ascii_lowercase();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let num: f64 = num.parse().ok()?;
-    let unit = unit.trim();
-    let unit = unit.strip_suffix('b').unwrap_or(unit);
-    let mult: f64 = match unit {
-        "" => 1.0,
-        "k" => 1e3,
-        "m" => 1e6,
-        "g" => 1e9,
-        "t" => 1e12,
-        "ki" => 1024.0,
-        "mi" => 1024f64.powi(2),
-        "gi" => 1024f64.powi(3),
-        "ti" => 1024f64.powi(4),
-        _ => return None,
-    };
-    let v = num * mult;
-    (v.is_finite() && v >= 1.0 && v < u64::MAX as f64).then_some(v as u64)
+    crate::units::ram_in_bytes(s)
+        .ok()
+        .filter(|n| *n > 0)
+        .map(|n| n as u64)
 }
 
 /// The ceiling on a layer's uncompressed size in force.
@@ -743,9 +725,9 @@ mod tests {
     #[test]
     fn sizes_parse() {
         assert_eq!(parse_size("128GiB"), Some(128 << 30));
-        assert_eq!(parse_size("2g"), Some(2_000_000_000));
+        assert_eq!(parse_size("2g"), Some(2 << 30));
         assert_eq!(parse_size("1048576"), Some(1 << 20));
-        assert_eq!(parse_size("1.5 MB"), Some(1_500_000));
+        assert_eq!(parse_size("1.5 MB"), Some(1_572_864));
         assert_eq!(parse_size("lots"), None);
         assert_eq!(parse_size("0"), None);
     }

@@ -63,27 +63,11 @@ pub fn humanize_bytes(s: u64) -> String {
     }
 }
 
-/// go-humanize's `ParseBytes`: "20MB", "20 mb", "1.5GiB", "100".
+/// A byte threshold (`20MB`, `1.5 GB`, `100`) as Docker parses sizes: go-units `FromHumanSize`,
+/// decimal units.
 pub fn parse_bytes(s: &str) -> Result<u64> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().with_context(|| format!("invalid size {s:?}"))?;
-    let mult: f64 = match unit.trim().to_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" => 1e3,
-        "m" | "mb" => 1e6,
-        "g" | "gb" => 1e9,
-        "t" | "tb" => 1e12,
-        "ki" | "kib" => 1024.0,
-        "mi" | "mib" => 1024.0 * 1024.0,
-        "gi" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        "ti" | "tib" => 1024f64.powi(4),
-        u => bail!("invalid size {s:?}: unknown unit {u:?}"),
-    };
-    Ok((n * mult) as u64)
+    let n = strata_render::units::from_human_size(s.trim()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    u64::try_from(n).map_err(|_| anyhow::anyhow!("invalid size: '{s}'"))
 }
 
 fn disabled(v: &str) -> bool {
@@ -354,7 +338,8 @@ mod tests {
         assert_eq!(humanize_bytes(1200), "1.2 kB");
         assert_eq!(humanize_bytes(82_854_982), "83 MB");
         assert_eq!(parse_bytes("20MB").unwrap(), 20_000_000);
-        assert_eq!(parse_bytes("1.5 GiB").unwrap(), 1_610_612_736);
+        // go-units: every k/m/g suffix form is decimal in FromHumanSize.
+        assert_eq!(parse_bytes("1.5 GiB").unwrap(), 1_500_000_000);
         assert!(parse_bytes("3 parsecs").is_err());
     }
 }
