@@ -108,7 +108,9 @@ fn go_quote(s: &str) -> String {
 
 /// Go's `int64(f)` on amd64: truncation, and the "integer indefinite" value outside the range.
 fn go_int64(f: f64) -> i64 {
-    if f.is_nan() || !(-9.223_372_036_854_775_808e18..9.223_372_036_854_775_807e18).contains(&f) {
+    // 2^63 as f64, exactly.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f as i64
