@@ -46,6 +46,110 @@ pub fn write_string_with(out: &mut String, s: &str, escape_html: bool, named_bf:
     out.push('"');
 }
 
+/// Writes Go string bytes as a JSON string literal, as Go 1.24's encoder does: each byte of
+/// invalid UTF-8 becomes `\ufffd`.
+pub fn write_string_bytes(out: &mut String, b: &[u8], escape_html: bool) {
+    let piece = |out: &mut String, text: &str| {
+        let mut one = String::new();
+        write_string_with(&mut one, text, escape_html, true);
+        out.push_str(&one[1..one.len() - 1]);
+    };
+    out.push('"');
+    let mut rest = b;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(v) => {
+                piece(out, v);
+                break;
+            }
+            Err(e) => {
+                let good = e.valid_up_to();
+                piece(out, std::str::from_utf8(&rest[..good]).unwrap_or_default());
+                out.push_str("\\ufffd");
+                rest = &rest[good + 1..];
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// Go's encoding of a float64 (`bits` 64) or float32 (`bits` 32) value: the shortest digits
+/// that read back, `f` form from 1e-6 up to 1e21 and `e` form outside (`1e-7`, `1e+21`);
+/// `None` for NaN and infinities, which Go refuses.
+pub fn marshal_float(f: f64, bits: u32) -> Option<String> {
+    if !f.is_finite() {
+        return None;
+    }
+    // The shortest length from Rust; the digits of that length correctly rounded (half to
+    // even on the exact value), as Go picks them.
+    let sci = if bits == 32 {
+        let short = format!("{:e}", f as f32);
+        let n = short
+            .split('e')
+            .next()
+            .unwrap_or("")
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .count();
+        format!("{:.*e}", n.saturating_sub(1), f as f32)
+    } else {
+        let short = format!("{f:e}");
+        let n = short
+            .split('e')
+            .next()
+            .unwrap_or("")
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .count();
+        format!("{:.*e}", n.saturating_sub(1), f)
+    };
+    let (mantissa, exp) = sci.split_once('e')?;
+    let exp: i32 = exp.parse().ok()?;
+    let neg = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let abs = f.abs();
+    let exp_form = if bits == 32 {
+        let a = abs as f32;
+        a != 0.0 && !(1e-6..1e21).contains(&a)
+    } else {
+        abs != 0.0 && !(1e-6..1e21).contains(&abs)
+    };
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    if exp_form {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        // Go writes at least two exponent digits, then JSON drops the 0 of e-07.
+        let e = exp.unsigned_abs();
+        if e < 10 && exp > 0 {
+            out.push('0');
+        }
+        out.push_str(&e.to_string());
+        return Some(out);
+    }
+    let dp = exp + 1;
+    if dp <= 0 {
+        out.push_str("0.");
+        out.push_str(&"0".repeat((-dp) as usize));
+        out.push_str(&digits);
+    } else if dp as usize >= digits.len() {
+        out.push_str(&digits);
+        out.push_str(&"0".repeat(dp as usize - digits.len()));
+    } else {
+        out.push_str(&digits[..dp as usize]);
+        out.push('.');
+        out.push_str(&digits[dp as usize..]);
+    }
+    Some(out)
+}
+
 /// What the docker CLI's formatter contexts marshal to: `json.Marshal` of a map of string
 /// fields, so keys sorted and `<`, `>`, `&` escaped.
 pub fn marshal_context(fields: &[(&str, String)]) -> String {

@@ -8,6 +8,7 @@ pub mod history;
 pub mod images;
 pub mod inspect;
 pub mod json;
+pub mod json_text;
 pub mod tabwriter;
 pub mod template;
 pub mod time;

@@ -292,7 +292,10 @@ fn shortest_digits(a: f64) -> (Vec<u8>, i32) {
     if a == 0.0 {
         return (Vec::new(), 0);
     }
-    parse_exp_digits(&format!("{a:e}"))
+    // Rust gives the shortest length; among representations of that length Go takes the
+    // correctly rounded one (round half to even on the exact value), which `{:.*e}` computes.
+    let (d, _) = parse_exp_digits(&format!("{a:e}"));
+    fixed_digits(a, d.len().max(1))
 }
 
 /// `n` significant digits, correctly rounded, trailing zeros trimmed.
