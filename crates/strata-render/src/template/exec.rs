@@ -521,6 +521,10 @@ impl<'t, 'd> State<'t, 'd, '_> {
         receiver: RV<'d>,
     ) -> R<RV<'d>> {
         if !receiver.is_valid() {
+            // missingkey=error treats nil data as a missing map key.
+            if crate::template::value::RAW_MODE.with(|r| r.get()) {
+                return Err(self.err(format!("nil data; no entry for key {}", gofmt::quote(name))));
+            }
             return Ok(RV::invalid());
         }
         let typ = receiver.type_string();

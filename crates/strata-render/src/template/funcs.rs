@@ -349,6 +349,10 @@ fn index<'d>(args: &[RV<'d>]) -> Result<RV<'d>, String> {
             }
             Value::Map(m) => {
                 let key = match idx.get() {
+                    // reflect's zero Value: Go's prepareArg refuses it for a string key.
+                    None if !idx.is_valid() => {
+                        return Err("value is nil; should be of type string".to_string());
+                    }
                     None => String::new(),
                     Some(Value::String(s)) => s.clone(),
                     Some(_) => {

@@ -339,24 +339,10 @@ fn parse_int0(s: &str) -> Option<i64> {
     }
 }
 
-/// `strconv.ParseFloat(s, 64)` for decimal syntax (hex floats are not supported).
+/// `strconv.ParseFloat(s, 64)`: decimal and hexadecimal (`0x1.8p1`) syntax, underscores
+/// between digits; out of range is an error.
 fn parse_float(s: &str) -> Option<f64> {
-    let body = s.trim_start_matches(['+', '-']);
-    if body.starts_with("0x") || body.starts_with("0X") {
-        return None;
-    }
-    let clean = if s.contains('_') {
-        s.replace('_', "")
-    } else {
-        s.to_string()
-    };
-    if !clean
-        .bytes()
-        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
-    {
-        return None;
-    }
-    clean.parse::<f64>().ok()
+    strata_core::units::parse_go_float(s).ok()
 }
 
 fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
@@ -387,8 +373,11 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
         }
         _ => {}
     }
-    if text.ends_with('i') {
-        return Err(format!("complex constants are not supported: {text}"));
+    // Go reads `<float>i` as an imaginary constant; anything else ending in i is not a number.
+    if let Some(im) = text.strip_suffix('i') {
+        if parse_float(im).is_some() {
+            return Err(format!("complex constants are not supported: {text}"));
+        }
     }
     let u = parse_uint0(text);
     if u.is_some() {
