@@ -313,3 +313,125 @@ fn missing_map_key() {
         }
     }
 }
+
+/// parse_test.go TestParse: `Root.String()` of each tree, with only printf and contains defined.
+#[test]
+fn parse_tests() {
+    let d = data();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    let mut complex = 0;
+    for row in d["parseTests"].as_array().unwrap() {
+        let name = row["name"].as_str().unwrap();
+        let got = strata_render::template::debug_trees(
+            row["input"].as_str().unwrap(),
+            &["printf", "contains"],
+        );
+        match (got, row["ok"].as_bool().unwrap()) {
+            (Ok(trees), true) => {
+                let root = trees
+                    .iter()
+                    .find(|(n, _)| n.is_empty())
+                    .map(|(_, s)| s.clone())
+                    .unwrap_or_default();
+                if root != row["result"].as_str().unwrap() {
+                    failures.push(format!("{name}: {root:?} vs {:?}", row["result"]));
+                }
+            }
+            (Err(_), false) => {}
+            // strata refuses complex constants, saying so.
+            (Err(e), true) if e.contains("complex constants are not supported") => {
+                complex += 1;
+                continue;
+            }
+            (got, ok) => failures.push(format!("{name}: {got:?}, Go ok={ok}")),
+        }
+        ran += 1;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    eprintln!("parseTests: {ran} compared, {complex} refused as complex");
+    assert!(ran >= 99);
+}
+
+/// multi_test.go TestMultiParse: the set of named templates and their texts.
+#[test]
+fn multi_parse_tests() {
+    let d = data();
+    for row in d["multiParseTests"].as_array().unwrap() {
+        let name = row["name"].as_str().unwrap();
+        let got = strata_render::template::debug_trees(
+            row["input"].as_str().unwrap(),
+            &["printf", "contains"],
+        );
+        if !row["ok"].as_bool().unwrap() {
+            assert!(got.is_err(), "{name}");
+            continue;
+        }
+        let trees = got.unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (tname, want) in row["results"].as_object().unwrap() {
+            let (_, s) = trees
+                .iter()
+                .find(|(n, _)| n == tname)
+                .unwrap_or_else(|| panic!("{name}: no {tname}"));
+            assert_eq!(
+                s,
+                &strata_core_quote(want.as_str().unwrap()),
+                "{name}/{tname}"
+            );
+        }
+    }
+}
+
+fn strata_core_quote(s: &str) -> String {
+    // multi_test results are raw texts; debug_trees quotes text nodes.
+    if s.is_empty() {
+        String::new()
+    } else {
+        strata_core::gojson::quote(s)
+    }
+}
+
+/// parse_test.go TestNumberParse: newNumber's flags and values.
+#[test]
+fn number_tests() {
+    let d = data();
+    let mut failures = Vec::new();
+    let mut skipped = 0;
+    for row in d["numberTests"].as_array().unwrap() {
+        let text = row["text"].as_str().unwrap();
+        if row["isComplex"].as_bool() == Some(true) {
+            // strata refuses complex constants, saying so.
+            let e = strata_render::template::debug_number(text).unwrap_err();
+            assert!(
+                e.contains("complex constants are not supported"),
+                "{text}: {e}"
+            );
+            skipped += 1;
+            continue;
+        }
+        let got = strata_render::template::debug_number(text);
+        match (got, row["ok"].as_bool().unwrap()) {
+            (Ok((i, u, f, i64v, u64v, f64v)), true) => {
+                let want = (
+                    row["isInt"].as_bool().unwrap(),
+                    row["isUint"].as_bool().unwrap(),
+                    row["isFloat"].as_bool().unwrap(),
+                );
+                if (i, u, f) != want
+                    || (i && i64v != row["int64"].as_i64().unwrap())
+                    || (u && u64v != row["uint64"].as_u64().unwrap())
+                    || (f && f64v != row["float64"].as_f64().unwrap())
+                {
+                    failures.push(format!(
+                        "{text}: {:?} vs {row}",
+                        (i, u, f, i64v, u64v, f64v)
+                    ));
+                }
+            }
+            (Err(_), false) => {}
+            (got, ok) => failures.push(format!("{text}: {got:?}, Go ok={ok}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    eprintln!("numberTests: {skipped} complex rows refused");
+}

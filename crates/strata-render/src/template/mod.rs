@@ -23,6 +23,20 @@ use std::fmt;
 
 pub use value::{Struct, Value};
 
+/// Each template's tree as Go's parse tests print it (`Root.String()`, text quoted), parsing
+/// with only `funcs` defined. For checking the parser against Go's tables.
+#[doc(hidden)]
+pub fn debug_trees(text: &str, funcs: &[&str]) -> Result<Vec<(String, String)>, String> {
+    parse::tree_strings(text, funcs)
+}
+
+/// `newNumber`'s flags and values for a number's text (IsInt, IsUint, IsFloat, Int64, Uint64,
+/// Float64). For checking against Go's tables.
+#[doc(hidden)]
+pub fn debug_number(text: &str) -> Result<(bool, bool, bool, i64, u64, f64), String> {
+    parse::number_flags(text)
+}
+
 /// A parsed template.
 #[derive(Debug, Clone)]
 pub struct Template {

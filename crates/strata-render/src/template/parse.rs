@@ -175,6 +175,56 @@ impl Node {
 
 // --- String() of nodes (used in error contexts) ------------------------------------------------
 
+thread_local! {
+    /// Text nodes print `%q`-quoted, as Go's parse tests set `textFormat = "%q"`.
+    static QUOTE_TEXT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Each tree's `Root.String()` as Go's parse tests print it (text nodes quoted), parsing with
+/// only the functions `funcs` defined.
+pub(crate) fn tree_strings(text: &str, funcs: &[&str]) -> Result<Vec<(String, String)>, String> {
+    let has = |name: &str| funcs.contains(&name);
+    let trees = parse(text, &has)?;
+    QUOTE_TEXT.with(|q| q.set(true));
+    let out = trees
+        .iter()
+        .map(|(name, t)| (name.clone(), t.root.to_string()))
+        .collect();
+    QUOTE_TEXT.with(|q| q.set(false));
+    Ok(out)
+}
+
+/// `newNumber`'s verdict on a number's text: (IsInt, IsUint, IsFloat, Int64, Uint64, Float64).
+pub(crate) fn number_flags(text: &str) -> Result<(bool, bool, bool, i64, u64, f64), String> {
+    let b = text.as_bytes();
+    let re_im = text.ends_with('i')
+        && (1..b.len())
+            .any(|i| matches!(b[i], b'+' | b'-') && !matches!(b[i - 1], b'e' | b'E' | b'p' | b'P'));
+    let typ = if text.starts_with('\'') {
+        ItemType::CharConstant
+    } else if re_im {
+        ItemType::Complex
+    } else {
+        ItemType::Number
+    };
+    let n = new_number(text, typ)?;
+    let u = if n.is_uint {
+        parse_uint0(text).unwrap_or(n.int64 as u64)
+    } else {
+        0
+    };
+    let u = if n.is_uint && parse_uint0(text).is_none() {
+        if n.is_int {
+            n.int64 as u64
+        } else {
+            n.float64 as u64
+        }
+    } else {
+        u
+    };
+    Ok((n.is_int, n.is_uint, n.is_float, n.int64, u, n.float64))
+}
+
 impl fmt::Display for List {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for n in &self.nodes {
@@ -195,6 +245,9 @@ fn write_branch(f: &mut fmt::Formatter<'_>, name: &str, b: &Branch) -> fmt::Resu
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Node::Text { text, .. } if QUOTE_TEXT.with(std::cell::Cell::get) => {
+                f.write_str(&gofmt::quote(text))
+            }
             Node::Text { text, .. } => f.write_str(text),
             Node::Action { pipe, .. } => write!(f, "{{{{{pipe}}}}}"),
             Node::If(b) => write_branch(f, "if", b),
