@@ -103,6 +103,22 @@ pub fn unit_names(binary: bool) -> &'static [&'static str] {
 
 pub use strata_core::units::{from_human_size, parse_go_float, ram_in_bytes};
 
+/// go-humanize's `Bytes` (SI units): "83 MB", "1.2 kB", "7 B".
+pub fn humanize_bytes(s: u64) -> String {
+    const SIZES: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    if s < 10 {
+        return format!("{s} B");
+    }
+    let e = ((s as f64).ln() / 1000f64.ln()).floor() as usize;
+    let e = e.min(SIZES.len() - 1);
+    let val = ((s as f64) / 1000f64.powi(e as i32) * 10.0 + 0.5).floor() / 10.0;
+    if val < 10.0 {
+        format!("{val:.1} {}", SIZES[e])
+    } else {
+        format!("{val:.0} {}", SIZES[e])
+    }
+}
+
 /// `units.HumanDuration(d)` for a duration in nanoseconds (negative means the future).
 pub fn human_duration_nanos(nanos: i128) -> String {
     let seconds = nanos / 1_000_000_000;

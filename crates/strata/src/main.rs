@@ -76,6 +76,8 @@ enum Command {
     Diff(commands::diff::Args),
     /// Wasted space (dive's efficiency model) and CI rules.
     Efficiency(commands::efficiency::Args),
+    /// Explore an image in the terminal: layers, their commands, wasted space, the file tree.
+    Explore(commands::explore::Args),
     /// Log in to a registry (as `docker login`; writes Docker's config.json).
     Login(commands::login::LoginArgs),
     /// Log out from a registry (as `docker logout`).
@@ -143,6 +145,7 @@ fn main() -> ExitCode {
         }
         Command::History(a) | Command::Image(ImageCommand::History(a)) => commands::history::run(a),
         Command::Layers(a) => commands::layers::run(a),
+        Command::Explore(a) => commands::explore::run(a),
         Command::Load(a) | Command::Image(ImageCommand::Load(a)) => commands::load::run(a),
         Command::Images(a) | Command::Image(ImageCommand::Ls(a)) => commands::images::run(a),
         Command::Tag(a) | Command::Image(ImageCommand::Tag(a)) => commands::tag::run(a),

@@ -47,21 +47,7 @@ pub struct Args {
     img: super::ImageArg,
 }
 
-/// go-humanize's `Bytes` (SI units): "83 MB", "1.2 kB", "7 B".
-pub fn humanize_bytes(s: u64) -> String {
-    const SIZES: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
-    if s < 10 {
-        return format!("{s} B");
-    }
-    let e = ((s as f64).ln() / 1000f64.ln()).floor() as usize;
-    let e = e.min(SIZES.len() - 1);
-    let val = ((s as f64) / 1000f64.powi(e as i32) * 10.0 + 0.5).floor() / 10.0;
-    if val < 10.0 {
-        format!("{val:.1} {}", SIZES[e])
-    } else {
-        format!("{val:.0} {}", SIZES[e])
-    }
-}
+pub use strata_render::units::humanize_bytes;
 
 /// A byte threshold (`20MB`, `1.5 GB`, `100`) as Docker parses sizes: go-units `FromHumanSize`,
 /// decimal units.

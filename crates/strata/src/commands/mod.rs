@@ -2,6 +2,7 @@
 
 pub mod diff;
 pub mod efficiency;
+pub mod explore;
 pub mod fs;
 pub mod history;
 pub mod images;

@@ -1,0 +1,328 @@
+//! What the explorer shows, computed by the library: the image's layer list (from the
+//! manifest and config alone) and, once the layers are indexed, sizes, dive's efficiency
+//! with a reason per inefficient file, and the file tree of any layer.
+
+use std::collections::HashMap;
+
+use strata_core::efficiency;
+use strata_core::error::Result;
+use strata_core::image::Image;
+use strata_core::report::Base;
+use strata_core::tree::{self, LayerIndex};
+
+use crate::filetree::{Entry, FileTree, Status};
+
+/// One layer as the layers pane and the details pane show it.
+#[derive(Debug, Clone)]
+pub struct LayerRow {
+    /// Digest of the stored blob, when the source names it.
+    pub digest: String,
+    /// The diff ID.
+    pub diff_id: String,
+    /// Declared media type.
+    pub media_type: String,
+    /// Stored size, when known.
+    pub compressed: Option<u64>,
+    /// The history step that made it.
+    pub created: String,
+    /// Its command.
+    pub created_by: String,
+}
+
+/// A history step, in order: a layer, or a metadata-only step between layers.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// The layer at this index.
+    Layer(usize),
+    /// `ENV`, `CMD`, `LABEL`...: no layer.
+    Meta {
+        /// Its command.
+        created_by: String,
+    },
+}
+
+/// What is known before any layer is read.
+#[derive(Debug, Clone)]
+pub struct ImageInfo {
+    /// The name as given.
+    pub name: String,
+    /// The image ID.
+    pub id: String,
+    /// Layers, base first.
+    pub layers: Vec<LayerRow>,
+    /// History steps, oldest first.
+    pub steps: Vec<Step>,
+    /// The base image, when another image of the source is a prefix of this one.
+    pub base: Option<(String, usize)>,
+}
+
+fn clean_command(c: &str) -> String {
+    let c = c.trim();
+    let c = c.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(c);
+    let c = c
+        .strip_prefix("/bin/sh -c ")
+        .map(|r| format!("RUN {r}"))
+        .unwrap_or_else(|| c.to_string());
+    c.trim().replace(['\n', '\t'], " ")
+}
+
+impl ImageInfo {
+    /// From an opened image: manifest, config and history only.
+    pub fn from_image(name: &str, image: &Image, base: Option<&Base>) -> ImageInfo {
+        let history = image.history().unwrap_or_default();
+        let mut layers: Vec<LayerRow> = image
+            .layers
+            .iter()
+            .map(|l| LayerRow {
+                digest: l
+                    .blob
+                    .digest
+                    .as_ref()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                diff_id: l.diff_id.to_string(),
+                media_type: l.blob.media_type.clone(),
+                compressed: l.blob.size,
+                created: String::new(),
+                created_by: String::new(),
+            })
+            .collect();
+        let mut steps = Vec::new();
+        let mut next = 0;
+        for h in &history {
+            if h.empty_layer || next >= layers.len() {
+                steps.push(Step::Meta {
+                    created_by: clean_command(&h.created_by),
+                });
+            } else {
+                layers[next].created = h.created.clone().unwrap_or_default();
+                layers[next].created_by = clean_command(&h.created_by);
+                steps.push(Step::Layer(next));
+                next += 1;
+            }
+        }
+        for i in next..layers.len() {
+            steps.push(Step::Layer(i));
+        }
+        ImageInfo {
+            name: name.to_string(),
+            id: image.id.to_string(),
+            layers,
+            steps,
+            base: base.map(|b| (b.name.clone(), b.layers)),
+        }
+    }
+}
+
+/// One inefficient path with its story.
+#[derive(Debug, Clone)]
+pub struct Waste {
+    /// `/path`.
+    pub path: String,
+    /// Layers that wrote it.
+    pub count: usize,
+    /// Bytes across those layers.
+    pub cumulative: u64,
+    /// "written in layers 2 and 5, deleted in 7".
+    pub reason: String,
+}
+
+/// Which files the tree shows for a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewKind {
+    /// The layer's own changes.
+    Layer,
+    /// Everything up to and including the layer.
+    Aggregated,
+}
+
+/// Everything that needs the layers read.
+pub struct Analysis {
+    /// What errors call the image.
+    pub what: String,
+    /// Each layer's index.
+    pub indexes: Vec<LayerIndex>,
+    /// Each layer's changes: (op, path without the leading slash, size).
+    pub changes: Vec<Vec<(char, String, u64)>>,
+    /// dive's per-layer sizes.
+    pub layer_sizes: Vec<u64>,
+    /// dive's score.
+    pub score: f64,
+    /// Wasted bytes.
+    pub wasted: u64,
+    /// Total size.
+    pub total: u64,
+    /// Wasted share of the user layers.
+    pub user_wasted_percent: f64,
+    /// Inefficient paths, largest first.
+    pub waste: Vec<Waste>,
+}
+
+fn layer_list(layers: &[usize]) -> String {
+    let shown: Vec<String> = layers.iter().map(|l| l.to_string()).collect();
+    match shown.as_slice() {
+        [] => String::new(),
+        [one] => format!("layer {one}"),
+        [init @ .., last] => format!("layers {} and {last}", init.join(", ")),
+    }
+}
+
+impl Analysis {
+    /// Merges the indexes and runs dive's model over them.
+    pub fn new(what: &str, indexes: Vec<LayerIndex>) -> Result<Analysis> {
+        let (_, lines) = tree::merge(what, &indexes)?;
+        let changes: Vec<Vec<(char, String, u64)>> = lines
+            .into_iter()
+            .map(|ls| {
+                ls.into_iter()
+                    .map(|l| {
+                        let p = String::from_utf8_lossy(&l.path);
+                        (l.op, p.trim_start_matches('/').to_string(), l.size)
+                    })
+                    .collect()
+            })
+            .collect();
+        let eff = efficiency::analyze(&indexes);
+        let mut story: HashMap<&str, (Vec<usize>, Vec<usize>)> = HashMap::new();
+        let wanted: std::collections::HashSet<&str> = eff
+            .inefficiencies
+            .iter()
+            .take(200)
+            .map(|i| i.path.trim_start_matches('/'))
+            .collect();
+        for (layer, ls) in changes.iter().enumerate() {
+            for (op, path, _) in ls {
+                if wanted.contains(path.as_str()) {
+                    let e = story.entry(path.as_str()).or_default();
+                    if *op == 'D' {
+                        e.1.push(layer);
+                    } else {
+                        e.0.push(layer);
+                    }
+                }
+            }
+        }
+        let waste = eff
+            .inefficiencies
+            .iter()
+            .take(200)
+            .map(|i| {
+                let (written, deleted) = story
+                    .get(i.path.trim_start_matches('/'))
+                    .cloned()
+                    .unwrap_or_default();
+                let mut reason = String::new();
+                if !written.is_empty() {
+                    reason = format!("written in {}", layer_list(&written));
+                }
+                if !deleted.is_empty() {
+                    let d = layer_list(&deleted)
+                        .replace("layers ", "")
+                        .replace("layer ", "");
+                    reason = if reason.is_empty() {
+                        format!("deleted in {d}")
+                    } else {
+                        format!("{reason}, deleted in {d}")
+                    };
+                }
+                Waste {
+                    path: i.path.clone(),
+                    count: i.count,
+                    cumulative: i.cumulative,
+                    reason,
+                }
+            })
+            .collect();
+        Ok(Analysis {
+            what: what.to_string(),
+            layer_sizes: eff.layer_sizes.clone(),
+            score: eff.score,
+            wasted: eff.wasted_bytes,
+            total: eff.size_bytes,
+            user_wasted_percent: eff.user_wasted_percent,
+            waste,
+            changes,
+            indexes,
+        })
+    }
+
+    /// The file tree of a layer in a view.
+    pub fn view(&self, layer: usize, kind: ViewKind) -> FileTree {
+        let upto = layer.min(self.indexes.len().saturating_sub(1));
+        let Ok(t) = tree::merge_quiet(&self.what, &self.indexes[..=upto]) else {
+            return FileTree::default();
+        };
+        let mine: HashMap<&str, char> = self.changes[upto]
+            .iter()
+            .map(|(op, p, _)| (p.as_str(), *op))
+            .collect();
+        let entry = |path: &str, status: Status| -> Entry {
+            match t.get(path.as_bytes()) {
+                Some(it) => Entry {
+                    path: path.to_string(),
+                    is_dir: it.node.kind == tree::Kind::Dir,
+                    type_char: it.node.kind.letter(),
+                    mode: it.node.mode,
+                    uid: it.node.uid,
+                    gid: it.node.gid,
+                    size: it.node.size,
+                    link: (!it.node.link.is_empty())
+                        .then(|| String::from_utf8_lossy(it.node.link).into_owned()),
+                    status,
+                },
+                None => Entry {
+                    path: path.to_string(),
+                    is_dir: false,
+                    type_char: '-',
+                    mode: 0,
+                    uid: 0,
+                    gid: 0,
+                    size: 0,
+                    link: None,
+                    status,
+                },
+            }
+        };
+        let status_of = |op: char| match op {
+            'A' => Status::Added,
+            'D' => Status::Removed,
+            _ => Status::Modified,
+        };
+        let mut entries: Vec<Entry> = Vec::new();
+        match kind {
+            ViewKind::Layer => {
+                for (op, p, _) in &self.changes[upto] {
+                    entries.push(entry(p, status_of(*op)));
+                }
+            }
+            ViewKind::Aggregated => {
+                for (p, _) in t.iter() {
+                    let p = String::from_utf8_lossy(p);
+                    let st = mine
+                        .get(p.as_ref())
+                        .map_or(Status::Unmodified, |op| status_of(*op));
+                    entries.push(entry(&p, st));
+                }
+                for (op, p, _) in &self.changes[upto] {
+                    if *op == 'D' {
+                        entries.push(entry(p, Status::Removed));
+                    }
+                }
+            }
+        }
+        FileTree::build(entries)
+    }
+
+    /// Every change of every layer whose path contains `needle`: (layer, op, path).
+    pub fn search(&self, needle: &str) -> Vec<(usize, char, String)> {
+        let mut out = Vec::new();
+        for (layer, ls) in self.changes.iter().enumerate() {
+            for (op, p, _) in ls {
+                if p.contains(needle) {
+                    out.push((layer, *op, p.clone()));
+                }
+            }
+        }
+        out
+    }
+}
