@@ -14,8 +14,8 @@ BIG=target/bench/big.tar
 APP=target/bench/app.tar
 [ -f "$APP" ] || cp examples/sample.tar "$APP"
 
-# Sections: inspect, pull, analysis, scale (default: all). e.g. scripts/bench.sh scale
-SECTIONS=${*:-inspect pull analysis scale}
+# Sections: inspect, pull, analysis, scale, explore (default: all). e.g. scripts/bench.sh scale
+SECTIONS=${*:-inspect pull analysis scale explore}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 ratio() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(' '.join(f\"{x['command']}={x['mean']*1000:.1f}ms\" for x in r)); print(f'ratio skopeo/strata = {r[1][\"mean\"]/r[0][\"mean\"]:.1f}x')" "$1"; }
@@ -171,4 +171,34 @@ if want scale; then
 SC=target/bench/scale
 [ -d "$SC/oci" ] || python3 benches/make-scale-image.py "$SC"
 RUNS=${RUNS:-3} analysis "$SC/oci" "$SC/image.tar"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Explore: `strata explore` drawn off-screen (STRATA_EXPLORE_BENCH=1, a 160x50 TestBackend):
+# time to the first screen (layer list, from manifest and config), to the complete tree
+# (every layer indexed, the aggregated view of the last layer drawn), the slowest redraw over
+# 60 navigation keys, and peak RSS; beside strata efficiency cold on the same image. Cold =
+# no layer index cached.
+explore_bench() { # OCI_DIR
+OCI=$1
+EW=$(mktemp -d /tmp/strata-bench-ex.XXXXXX)
+export STRATA_CACHE_DIR="$EW/cache/layer-facts"
+echo "== explore: oci:$OCI:1 ($($S ls -R "oci:$OCI:1" | wc -l) paths)"
+for run in cold cold cold warm; do
+  [ "$run" = cold ] && rm -rf "$EW/cache"
+  echo "explore $run: $(XDG_CACHE_HOME="$EW/cache" STRATA_EXPLORE_BENCH=1 $S explore "oci:$OCI:1")"
+done
+rm -rf "$EW/cache"
+EFF=$( { /usr/bin/time -f %e env XDG_CACHE_HOME="$EW/cache" $S efficiency "oci:$OCI:1" >/dev/null; } 2>&1 | tail -1)
+echo "strata efficiency (cold, one run): $(python3 -c "print(int(float('$EFF')*1000))") ms"
+rm -rf "$EW"
+}
+
+if want explore; then
+OCI=target/bench/pull-oci-gz
+[ -d "$OCI" ] || skopeo copy -q --dest-compress --dest-compress-format gzip "docker-archive:$PULL" "oci:$OCI:1"
+explore_bench "$OCI"
+SC=target/bench/scale
+[ -d "$SC/oci" ] || python3 benches/make-scale-image.py "$SC"
+explore_bench "$SC/oci"
 fi

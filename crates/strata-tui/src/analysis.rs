@@ -8,7 +8,7 @@ use strata_core::efficiency;
 use strata_core::error::Result;
 use strata_core::image::Image;
 use strata_core::report::Base;
-use strata_core::tree::{self, LayerIndex};
+use strata_core::tree::{self, Change, LayerIndex};
 
 use crate::filetree::{Entry, FileTree, Status};
 
@@ -142,8 +142,6 @@ pub struct Analysis {
     pub what: String,
     /// Each layer's index.
     pub indexes: Vec<LayerIndex>,
-    /// Each layer's changes: (op, path without the leading slash, size).
-    pub changes: Vec<Vec<(char, String, u64)>>,
     /// dive's per-layer sizes.
     pub layer_sizes: Vec<u64>,
     /// dive's score.
@@ -167,37 +165,38 @@ fn layer_list(layers: &[usize]) -> String {
     }
 }
 
+/// What a layer's tar says it does to a path: written (an entry) or deleted (a whiteout).
+fn touches(index: &LayerIndex) -> impl Iterator<Item = (bool, &[u8])> {
+    index.changes().filter_map(|c| match c {
+        Change::Put(p, _) | Change::Link(p, _, _) => Some((true, p)),
+        Change::Whiteout(p) => Some((false, p)),
+        Change::Implied(..) | Change::Opaque(_) => None,
+    })
+}
+
 impl Analysis {
-    /// Merges the indexes and runs dive's model over them.
+    /// Runs dive's model over the indexes and tells each inefficient file's story from the
+    /// layers' own entries (no merge needed).
     pub fn new(what: &str, indexes: Vec<LayerIndex>) -> Result<Analysis> {
-        let (_, lines) = tree::merge(what, &indexes)?;
-        let changes: Vec<Vec<(char, String, u64)>> = lines
-            .into_iter()
-            .map(|ls| {
-                ls.into_iter()
-                    .map(|l| {
-                        let p = String::from_utf8_lossy(&l.path);
-                        (l.op, p.trim_start_matches('/').to_string(), l.size)
-                    })
-                    .collect()
-            })
-            .collect();
         let eff = efficiency::analyze(&indexes);
-        let mut story: HashMap<&str, (Vec<usize>, Vec<usize>)> = HashMap::new();
-        let wanted: std::collections::HashSet<&str> = eff
+        let wanted: HashMap<&[u8], usize> = eff
             .inefficiencies
             .iter()
             .take(200)
-            .map(|i| i.path.trim_start_matches('/'))
+            .enumerate()
+            .map(|(k, i)| (i.path.trim_start_matches('/').as_bytes(), k))
             .collect();
-        for (layer, ls) in changes.iter().enumerate() {
-            for (op, path, _) in ls {
-                if wanted.contains(path.as_str()) {
-                    let e = story.entry(path.as_str()).or_default();
-                    if *op == 'D' {
-                        e.1.push(layer);
+        let mut story: Vec<(Vec<usize>, Vec<usize>)> = vec![Default::default(); wanted.len()];
+        for (layer, ix) in indexes.iter().enumerate() {
+            for (written, p) in touches(ix) {
+                if let Some(&k) = wanted.get(p) {
+                    let list = if written {
+                        &mut story[k].0
                     } else {
-                        e.0.push(layer);
+                        &mut story[k].1
+                    };
+                    if list.last() != Some(&layer) {
+                        list.push(layer);
                     }
                 }
             }
@@ -206,11 +205,8 @@ impl Analysis {
             .inefficiencies
             .iter()
             .take(200)
-            .map(|i| {
-                let (written, deleted) = story
-                    .get(i.path.trim_start_matches('/'))
-                    .cloned()
-                    .unwrap_or_default();
+            .zip(story)
+            .map(|(i, (written, deleted))| {
                 let mut reason = String::new();
                 if !written.is_empty() {
                     reason = format!("written in {}", layer_list(&written));
@@ -241,7 +237,6 @@ impl Analysis {
             total: eff.size_bytes,
             user_wasted_percent: eff.user_wasted_percent,
             waste,
-            changes,
             indexes,
         })
     }
@@ -249,13 +244,31 @@ impl Analysis {
     /// The file tree of a layer in a view.
     pub fn view(&self, layer: usize, kind: ViewKind) -> FileTree {
         let upto = layer.min(self.indexes.len().saturating_sub(1));
-        let Ok(t) = tree::merge_quiet(&self.what, &self.indexes[..=upto]) else {
-            return FileTree::default();
-        };
-        let mine: HashMap<&str, char> = self.changes[upto]
-            .iter()
-            .map(|(op, p, _)| (p.as_str(), *op))
+        let mut t = tree::Tree::new(&self.indexes[..=upto]);
+        let mut lines = Vec::new();
+        for i in 0..=upto {
+            let what = format!("{}: layer {i}", self.what);
+            if i == upto {
+                match t.apply(&what, i) {
+                    Ok(l) => lines = l,
+                    Err(_) => return FileTree::default(),
+                }
+            } else if t.apply_quiet(&what, i).is_err() {
+                return FileTree::default();
+            }
+        }
+        let changes: Vec<(char, String)> = lines
+            .into_iter()
+            .map(|l| {
+                (
+                    l.op,
+                    String::from_utf8_lossy(&l.path)
+                        .trim_start_matches('/')
+                        .to_string(),
+                )
+            })
             .collect();
+        let mine: HashMap<&str, char> = changes.iter().map(|(op, p)| (p.as_str(), *op)).collect();
         let entry = |path: &str, status: Status| -> Entry {
             match t.get(path.as_bytes()) {
                 Some(it) => Entry {
@@ -288,38 +301,59 @@ impl Analysis {
             'D' => Status::Removed,
             _ => Status::Modified,
         };
-        let mut entries: Vec<Entry> = Vec::new();
         match kind {
             ViewKind::Layer => {
-                for (op, p, _) in &self.changes[upto] {
-                    entries.push(entry(p, status_of(*op)));
-                }
+                let mut entries: Vec<Entry> = changes
+                    .iter()
+                    .map(|(op, p)| entry(p, status_of(*op)))
+                    .collect();
+                entries.sort_by(|a, b| a.path.cmp(&b.path));
+                FileTree::build(entries)
             }
             ViewKind::Aggregated => {
-                for (p, _) in t.iter() {
-                    let p = String::from_utf8_lossy(p);
-                    let st = mine
-                        .get(p.as_ref())
-                        .map_or(Status::Unmodified, |op| status_of(*op));
-                    entries.push(entry(&p, st));
-                }
-                for (op, p, _) in &self.changes[upto] {
-                    if *op == 'D' {
-                        entries.push(entry(p, Status::Removed));
+                // The merged tree in path order, with the layer's removals merged in.
+                let mut removed: Vec<&str> = changes
+                    .iter()
+                    .filter(|(op, _)| *op == 'D')
+                    .map(|(_, p)| p.as_str())
+                    .collect();
+                removed.sort_unstable();
+                let mut removed = removed.into_iter().peekable();
+                let mut present = t.iter().peekable();
+                let stream = std::iter::from_fn(|| {
+                    let next_present = present
+                        .peek()
+                        .map(|(p, _)| String::from_utf8_lossy(p).into_owned());
+                    match (next_present, removed.peek()) {
+                        (Some(p), Some(r)) if r.as_bytes() < p.as_bytes() => {
+                            let r = removed.next()?;
+                            Some(entry(r, Status::Removed))
+                        }
+                        (Some(p), _) => {
+                            present.next();
+                            let st = mine
+                                .get(p.as_str())
+                                .map_or(Status::Unmodified, |op| status_of(*op));
+                            Some(entry(&p, st))
+                        }
+                        (None, Some(_)) => removed.next().map(|r| entry(r, Status::Removed)),
+                        (None, None) => None,
                     }
-                }
+                });
+                FileTree::build(stream)
             }
         }
-        FileTree::build(entries)
     }
 
-    /// Every change of every layer whose path contains `needle`: (layer, op, path).
-    pub fn search(&self, needle: &str) -> Vec<(usize, char, String)> {
+    /// Every layer whose entries touch a path containing `needle`: (layer, written or
+    /// deleted, path), in layer order.
+    pub fn search(&self, needle: &str) -> Vec<(usize, bool, String)> {
         let mut out = Vec::new();
-        for (layer, ls) in self.changes.iter().enumerate() {
-            for (op, p, _) in ls {
+        for (layer, ix) in self.indexes.iter().enumerate() {
+            for (written, p) in touches(ix) {
+                let p = String::from_utf8_lossy(p);
                 if p.contains(needle) {
-                    out.push((layer, *op, p.clone()));
+                    out.push((layer, written, p.into_owned()));
                 }
             }
         }

@@ -180,8 +180,7 @@ impl App {
         self.ensure_rows();
         let (_, _, t) = self.tree.as_ref()?;
         let row = self.rows.as_ref()?.get(self.sel)?;
-        let e = &t.nodes[row.node].entry;
-        Some((e.path.clone(), e.is_dir))
+        Some((t.path(row.node), t.nodes[row.node].is_dir))
     }
 
     fn move_layer(&mut self, delta: isize) {
@@ -309,12 +308,8 @@ impl App {
                     vec![format!("no layer touches a path containing {text:?}")]
                 } else {
                     hits.iter()
-                        .map(|(l, op, p)| {
-                            let op = match op {
-                                'A' => "added",
-                                'D' => "removed",
-                                _ => "modified",
-                            };
+                        .map(|(l, written, p)| {
+                            let op = if *written { "written" } else { "removed" };
                             format!("layer {l:>3}  {op:<8} /{p}")
                         })
                         .collect()
@@ -355,11 +350,9 @@ impl App {
                 self.ensure_rows();
                 if self.opts.collapsed.is_empty() {
                     if let Some((_, _, t)) = &self.tree {
-                        self.opts.collapsed = t
-                            .nodes
-                            .iter()
-                            .filter(|n| n.entry.is_dir)
-                            .map(|n| n.entry.path.clone())
+                        self.opts.collapsed = (0..t.nodes.len())
+                            .filter(|&i| t.nodes[i].is_dir)
+                            .map(|i| t.path(i))
                             .collect();
                     }
                 } else {
@@ -397,10 +390,7 @@ impl App {
                     let lines = t
                         .largest(30)
                         .into_iter()
-                        .map(|i| {
-                            let e = &t.nodes[i].entry;
-                            format!("{:>10}  /{}", humanize_bytes(e.size), e.path)
-                        })
+                        .map(|i| format!("{:>10}  /{}", humanize_bytes(t.nodes[i].size), t.path(i)))
                         .collect();
                     self.popup = Some(Popup {
                         title: "Largest files".into(),
@@ -696,17 +686,20 @@ impl App {
                 lines.push(Line::raw("  (nothing to show)"));
             }
             for (k, r) in rows.iter().enumerate().skip(self.scroll).take(inner_h) {
-                let n = &t.nodes[r.node];
-                let e = &n.entry;
-                let size = if e.is_dir { n.subtree } else { e.size };
-                let mut name = n.name.clone();
+                let e = &t.nodes[r.node];
+                let size = if e.is_dir { e.subtree } else { e.size };
+                let mut name = e.name.to_string();
                 if let Some(l) = &e.link {
                     name.push_str(" → ");
                     name.push_str(l);
                 }
-                if e.is_dir && self.opts.collapsed.contains(&e.path) {
+                if e.is_dir
+                    && !self.opts.collapsed.is_empty()
+                    && self.opts.collapsed.contains(&t.path(r.node))
+                {
                     name.push_str(" ⊕");
                 }
+                let prefix = t.prefix(r);
                 let text = if self.attrs {
                     format!(
                         "{} {} {:>9} {:>10}  {}{}",
@@ -714,11 +707,11 @@ impl App {
                         mode_string(e.type_char, e.mode),
                         format!("{}:{}", e.uid, e.gid),
                         humanize_bytes(size),
-                        r.prefix,
+                        prefix,
                         name
                     )
                 } else {
-                    format!("{} {}{}", e.status.marker(), r.prefix, name)
+                    format!("{} {}{}", e.status.marker(), prefix, name)
                 };
                 let mut st = style(self.color, status_color(e.status));
                 if k == self.sel && self.focus == Focus::Tree {

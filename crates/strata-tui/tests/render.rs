@@ -274,7 +274,7 @@ fn search_lists_every_layer_touching_a_path() {
     }
     key(&mut a, KeyCode::Enter);
     let s = screen(&mut a, 140, 40);
-    assert!(s.contains("layer   0  added    /etc/os-release"), "{s}");
+    assert!(s.contains("layer   0  written  /etc/os-release"), "{s}");
     assert!(s.contains("layer   2  removed  /etc/os-release"), "{s}");
     key(&mut a, KeyCode::Esc);
     let s = screen(&mut a, 140, 40);

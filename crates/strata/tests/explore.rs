@@ -256,7 +256,7 @@ fn search_and_help() {
     t.text("os-release");
     t.keys(&["Enter"]);
     let s = t.wait_for("Layers touching");
-    assert!(s.contains("layer   0  added    /etc/os-release"), "{s}");
+    assert!(s.contains("layer   0  written  /etc/os-release"), "{s}");
     assert!(s.contains("layer   2  removed  /etc/os-release"), "{s}");
     t.keys(&["Escape", "?"]);
     t.wait_for("filter-files");

@@ -264,8 +264,11 @@ fn bench_run(mut app: App, rx: &mpsc::Receiver<Msg>, started: Instant) -> Result
                 .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
         })
         .unwrap_or_default();
+    let index_kb = app.analysis().map_or(0, |a| {
+        a.indexes.iter().map(|i| i.heap_bytes()).sum::<usize>() / 1024
+    });
     println!(
-        "first_screen_ms={} full_tree_ms={} worst_key_ms={} peak_rss_kb={rss}",
+        "first_screen_ms={} full_tree_ms={} worst_key_ms={} peak_rss_kb={rss} index_kb={index_kb}",
         first.as_millis(),
         full.as_millis(),
         worst.as_millis()
