@@ -15,6 +15,16 @@ use common::build::{layer, legacy};
 
 const TOOL: &str = "#!/bin/sh\necho the tool\n";
 
+fn base_layer() -> Vec<u8> {
+    layer(&[
+        ("etc/", 'd', ""),
+        ("etc/os-release", 'f', "ID=explore-test\n"),
+        ("usr/", 'd', ""),
+        ("usr/bin/", 'd', ""),
+        ("usr/bin/tool", 'f', TOOL),
+    ])
+}
+
 /// Three layers: a base (etc/os-release, usr/bin/tool), a data file, the data file rewritten
 /// and os-release removed; an ENV step between.
 fn fixture(dir: &Path) -> PathBuf {
@@ -315,4 +325,50 @@ fn without_a_terminal_it_points_elsewhere() {
         err.contains("explore needs a terminal") && err.contains("strata ls"),
         "{err}"
     );
+}
+
+#[test]
+fn two_images_side_by_side() {
+    if !common::require("tmux") {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let full = fixture(d.path());
+    let base = legacy(d.path(), "base.tar", &[base_layer()], |_, entry| {
+        entry["RepoTags"] = serde_json::json!(["explore/base:1"]);
+    });
+    let t = Term::start(
+        d.path(),
+        &format!(
+            "explore docker-archive:{} docker-archive:{}",
+            base.display(),
+            full.display()
+        ),
+        "",
+        (160, 48),
+    );
+    let s = t.wait_until(
+        |s| s.contains("differ; shared base 1 layers") && !s.contains("(reading)"),
+        "no comparison",
+    );
+    assert!(s.contains("end of the shared base"), "{s}");
+    let files: Vec<&str> = s.lines().skip_while(|l| !l.contains("Files:")).collect();
+    let gone = files
+        .iter()
+        .find(|l| l.contains("/etc/os-release"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(gone.trim_start_matches('│').starts_with('D'), "{gone}");
+    let added = files
+        .iter()
+        .find(|l| l.contains("/app/data.bin"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(added.contains("60 kB"), "{added}");
+    t.keys(&["C-f"]);
+    t.text("data");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("filter /data/");
+    let files: Vec<&str> = s.lines().skip_while(|l| !l.contains("Files:")).collect();
+    assert!(!files.iter().any(|l| l.contains("/etc/os-release")), "{s}");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(), "0");
 }

@@ -18,6 +18,9 @@ use strata_tui::{Action, Analysis, App, ImageInfo, Keys};
 pub struct Args {
     #[command(flatten)]
     img: super::ImageArg,
+    /// A second image: compare the two side by side.
+    #[arg(value_name = "IMAGE2")]
+    other: Option<String>,
 }
 
 enum Msg {
@@ -98,6 +101,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     let keys = keys()?;
+    if let Some(other) = &args.other {
+        return compare(
+            &args.img.image,
+            other,
+            args.img.platform.as_deref(),
+            bench,
+            started,
+        );
+    }
     let opened = super::open_any(&args.img.image, args.img.platform.as_deref())?;
     let platform = args
         .img
@@ -273,5 +285,67 @@ fn bench_run(mut app: App, rx: &mpsc::Receiver<Msg>, started: Instant) -> Result
         full.as_millis(),
         worst.as_millis()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `explore IMAGE1 IMAGE2`: both layer lists at once, the file differences when both are read.
+fn compare(
+    first: &str,
+    second: &str,
+    platform: Option<&str>,
+    bench: bool,
+    started: Instant,
+) -> Result<ExitCode> {
+    let a = super::open_any(first, platform)?.image;
+    let b = super::open_any(second, platform)?.image;
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut app = strata_tui::compare::CompareApp::new(
+        ImageInfo::from_image(first, &a, None),
+        ImageInfo::from_image(second, &b, None),
+        color,
+    );
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let r = (|| -> strata_core::error::Result<Vec<strata_core::compare::FileDiff>> {
+            let (ia, ib) = (a.indexes()?, b.indexes()?);
+            let ta = tree::merge_quiet(&a.source().describe(), &ia)?;
+            let tb = tree::merge_quiet(&b.source().describe(), &ib)?;
+            Ok(strata_core::compare::diff_trees(&ta, &tb))
+        })();
+        let _ = tx.send(r.map_err(|e| e.to_string()));
+    });
+    if bench {
+        let r = rx
+            .recv()
+            .map_err(|_| anyhow::anyhow!("the reader stopped"))?;
+        let n = r.map_err(|e| anyhow::anyhow!(e))?.len();
+        println!(
+            "compare_ms={} differences={n}",
+            started.elapsed().as_millis()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut terminal = ratatui::init();
+    let result = (|| -> Result<()> {
+        loop {
+            terminal.draw(|f| app.render(f))?;
+            if let Ok(r) = rx.try_recv() {
+                match r {
+                    Ok(d) => app.set_diffs(d),
+                    Err(e) => app.set_status(format!("Error: {e}")),
+                }
+            }
+            if !event::poll(Duration::from_millis(50))? {
+                continue;
+            }
+            if let Event::Key(k) = event::read()? {
+                if k.kind == KeyEventKind::Press && app.on_key(k) == Action::Quit {
+                    return Ok(());
+                }
+            }
+        }
+    })();
+    ratatui::restore();
+    result?;
     Ok(ExitCode::SUCCESS)
 }
