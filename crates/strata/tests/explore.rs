@@ -372,3 +372,28 @@ fn two_images_side_by_side() {
     t.keys(&["q"]);
     assert_eq!(t.exit_code(), "0");
 }
+
+#[test]
+fn redraws_on_resize() {
+    if !common::require("tmux") {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let t = open(d.path(), "");
+    t.tmux(&["resize-window", "-x", "100", "-y", "30"]);
+    let s = t.wait_until(
+        |s| {
+            s.lines()
+                .next()
+                .is_some_and(|l| l.chars().count() <= 100 && l.contains("Layers"))
+        },
+        "no redraw at 100x30",
+    );
+    assert!(s.contains("Image Details"), "{s}");
+    t.tmux(&["resize-window", "-x", "60", "-y", "15"]);
+    t.wait_for("terminal too small (60x15)");
+    t.tmux(&["resize-window", "-x", "160", "-y", "48"]);
+    t.wait_for("Image efficiency score");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(), "0");
+}
