@@ -310,7 +310,7 @@ pub fn format(p: &Platform) -> String {
     join(&[&p.os, &p.architecture, variant(p)])
 }
 
-/// containerd's `FormatAll`: [`format`] with the OS version in parentheses.
+/// containerd's `FormatAll`: [`format()`] with the OS version in parentheses.
 pub fn format_all(p: &Platform) -> String {
     if p.os.is_empty() {
         return "unknown".into();

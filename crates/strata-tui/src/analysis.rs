@@ -10,7 +10,7 @@ use strata_core::image::Image;
 use strata_core::report::Base;
 use strata_core::tree::{self, Change, LayerIndex};
 
-use crate::filetree::{Entry, FileTree, Status};
+use crate::filetree::{Attrs, Entry, FileTree, Status};
 
 /// One layer as the layers pane and the details pane show it.
 #[derive(Debug, Clone)]
@@ -140,8 +140,8 @@ pub enum ViewKind {
 pub struct Analysis {
     /// What errors call the image.
     pub what: String,
-    /// Each layer's index.
-    pub indexes: Vec<LayerIndex>,
+    /// Each layer's index, kept for the explorer's lifetime (the views borrow from them).
+    pub indexes: &'static [LayerIndex],
     /// dive's per-layer sizes.
     pub layer_sizes: Vec<u64>,
     /// dive's score.
@@ -178,7 +178,10 @@ impl Analysis {
     /// Runs dive's model over the indexes and tells each inefficient file's story from the
     /// layers' own entries (no merge needed).
     pub fn new(what: &str, indexes: Vec<LayerIndex>) -> Result<Analysis> {
-        let eff = efficiency::analyze(&indexes);
+        // The views borrow names and metadata from the indexes for as long as the explorer
+        // runs, so they live until the process ends.
+        let indexes: &'static [LayerIndex] = Box::leak(indexes.into_boxed_slice());
+        let eff = efficiency::analyze(indexes);
         let wanted: HashMap<&[u8], usize> = eff
             .inefficiencies
             .iter()
@@ -243,7 +246,10 @@ impl Analysis {
 
     /// The file tree of a layer in a view.
     pub fn view(&self, layer: usize, kind: ViewKind) -> FileTree {
-        let upto = layer.min(self.indexes.len().saturating_sub(1));
+        if self.indexes.is_empty() {
+            return FileTree::empty();
+        }
+        let upto = layer.min(self.indexes.len() - 1);
         let mut t = tree::Tree::new(&self.indexes[..=upto]);
         let mut lines = Vec::new();
         for i in 0..=upto {
@@ -251,96 +257,96 @@ impl Analysis {
             if i == upto {
                 match t.apply(&what, i) {
                     Ok(l) => lines = l,
-                    Err(_) => return FileTree::default(),
+                    Err(_) => return FileTree::empty(),
                 }
             } else if t.apply_quiet(&what, i).is_err() {
-                return FileTree::default();
+                return FileTree::empty();
             }
         }
-        let changes: Vec<(char, String)> = lines
-            .into_iter()
-            .map(|l| {
-                (
-                    l.op,
-                    String::from_utf8_lossy(&l.path)
-                        .trim_start_matches('/')
-                        .to_string(),
-                )
-            })
-            .collect();
-        let mine: HashMap<&str, char> = changes.iter().map(|(op, p)| (p.as_str(), *op)).collect();
-        let entry = |path: &str, status: Status| -> Entry {
-            match t.get(path.as_bytes()) {
-                Some(it) => Entry {
-                    path: path.to_string(),
-                    is_dir: it.node.kind == tree::Kind::Dir,
-                    type_char: it.node.kind.letter(),
-                    mode: it.node.mode,
-                    uid: it.node.uid,
-                    gid: it.node.gid,
-                    size: it.node.size,
-                    link: (!it.node.link.is_empty())
-                        .then(|| String::from_utf8_lossy(it.node.link).into_owned()),
-                    status,
-                },
-                None => Entry {
-                    path: path.to_string(),
-                    is_dir: false,
-                    type_char: '-',
-                    mode: 0,
-                    uid: 0,
-                    gid: 0,
-                    size: 0,
-                    link: None,
-                    status,
-                },
-            }
-        };
+        // Change lines carry a leading slash; tree paths do not.
+        let strip = |p: &[u8]| -> usize { usize::from(p.first() == Some(&b'/')) };
         let status_of = |op: char| match op {
             'A' => Status::Added,
             'D' => Status::Removed,
             _ => Status::Modified,
         };
+        let removed_attrs = || Attrs {
+            type_char: '-',
+            ..Attrs::default()
+        };
         match kind {
             ViewKind::Layer => {
-                let mut entries: Vec<Entry> = changes
-                    .iter()
-                    .map(|(op, p)| entry(p, status_of(*op)))
-                    .collect();
-                entries.sort_by(|a, b| a.path.cmp(&b.path));
-                FileTree::build(entries)
+                let entries = lines.iter().filter_map(|l| {
+                    let p = &l.path[strip(&l.path)..];
+                    if l.op == 'D' {
+                        Some(Entry {
+                            path: p,
+                            status: Status::Removed,
+                            is_dir: false,
+                            src: None,
+                            attrs: Some(removed_attrs()),
+                        })
+                    } else {
+                        let it = t.get(p);
+                        Some(Entry {
+                            path: p,
+                            status: status_of(l.op),
+                            is_dir: it.is_some_and(|it| it.node.kind == tree::Kind::Dir),
+                            src: it.map(|it| (it.layer as u32, it.rec as u32)),
+                            attrs: None,
+                        })
+                    }
+                });
+                FileTree::build(self.indexes, entries)
             }
             ViewKind::Aggregated => {
-                // The merged tree in path order, with the layer's removals merged in.
-                let mut removed: Vec<&str> = changes
+                let mine: HashMap<&[u8], char> = lines
                     .iter()
-                    .filter(|(op, _)| *op == 'D')
-                    .map(|(_, p)| p.as_str())
+                    .map(|l| (&l.path[strip(&l.path)..], l.op))
                     .collect();
-                removed.sort_unstable();
-                let mut removed = removed.into_iter().peekable();
-                let mut present = t.iter().peekable();
+                // The merged tree in path order, with the layer's removals merged in.
+                let mut removed = lines
+                    .iter()
+                    .filter(|l| l.op == 'D')
+                    .map(|l| &l.path[strip(&l.path)..])
+                    .peekable();
+                let mut items = t.iter().peekable();
                 let stream = std::iter::from_fn(|| {
-                    let next_present = present
-                        .peek()
-                        .map(|(p, _)| String::from_utf8_lossy(p).into_owned());
-                    match (next_present, removed.peek()) {
-                        (Some(p), Some(r)) if r.as_bytes() < p.as_bytes() => {
+                    let next = items.peek().map(|(p, _)| *p);
+                    match (next, removed.peek()) {
+                        (Some(p), Some(r)) if *r < p => {
                             let r = removed.next()?;
-                            Some(entry(r, Status::Removed))
+                            Some(Entry {
+                                path: r,
+                                status: Status::Removed,
+                                is_dir: false,
+                                src: None,
+                                attrs: Some(removed_attrs()),
+                            })
                         }
-                        (Some(p), _) => {
-                            present.next();
-                            let st = mine
-                                .get(p.as_str())
-                                .map_or(Status::Unmodified, |op| status_of(*op));
-                            Some(entry(&p, st))
+                        (Some(_), _) => {
+                            let (p, it) = items.next()?;
+                            let status =
+                                mine.get(p).map_or(Status::Unmodified, |op| status_of(*op));
+                            Some(Entry {
+                                path: p,
+                                status,
+                                is_dir: it.node.kind == tree::Kind::Dir,
+                                src: Some((it.layer as u32, it.rec as u32)),
+                                attrs: None,
+                            })
                         }
-                        (None, Some(_)) => removed.next().map(|r| entry(r, Status::Removed)),
+                        (None, Some(_)) => removed.next().map(|r| Entry {
+                            path: r,
+                            status: Status::Removed,
+                            is_dir: false,
+                            src: None,
+                            attrs: Some(removed_attrs()),
+                        }),
                         (None, None) => None,
                     }
                 });
-                FileTree::build(stream)
+                FileTree::build(self.indexes, stream)
             }
         }
     }

@@ -1,8 +1,11 @@
-//! The file tree pane's model: entries of one view (a layer's changes, or everything up to a
+//! The file tree pane's model: the paths of one view (a layer's changes, or everything up to a
 //! layer) as a tree with subtree sizes, flattened for display with collapse, sort, kind
-//! filters and a regex filter. Compact: a node is about 100 bytes (no full paths are kept).
+//! filters and a regex filter. A node is 32 bytes: names and metadata are read from the layer
+//! indexes when drawn, not copied.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+use strata_core::tree::{Change, LayerIndex};
 
 /// How a path stands in the selected layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,14 +32,10 @@ impl Status {
     }
 }
 
-/// One path of a view, as the tree is built from it (paths without a leading slash).
-#[derive(Debug, Clone)]
-pub struct Entry {
-    /// `etc/os-release`.
-    pub path: String,
-    /// Directory or not.
-    pub is_dir: bool,
-    /// `ls -l`'s type letter (`-`, `d`, `l`, `c`, `b`, `p`, `h`).
+/// What a row shows of an entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attrs {
+    /// `ls -l`'s type letter (`-`, `d`, `l`, `c`, `b`, `p`).
     pub type_char: char,
     /// Permission bits.
     pub mode: u32,
@@ -48,48 +47,45 @@ pub struct Entry {
     pub size: u64,
     /// Symlink target.
     pub link: Option<String>,
+}
+
+/// One path of a view, as the tree is built from it (no leading slash).
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    /// `etc/os-release`.
+    pub path: &'a [u8],
     /// Its status in the selected layer.
     pub status: Status,
+    /// Directory or not.
+    pub is_dir: bool,
+    /// Where its metadata is: (layer, record of that layer's index).
+    pub src: Option<(u32, u32)>,
+    /// Its metadata when it has no record (a removed path, a hand-made entry).
+    pub attrs: Option<Attrs>,
 }
 
 const NONE: u32 = u32::MAX;
 
-/// A node of the tree.
-#[derive(Debug, Clone)]
-pub struct FNode {
-    /// The last path component.
-    pub name: Box<str>,
+#[derive(Debug, Clone, Copy)]
+struct FNode {
     parent: u32,
     first_child: u32,
-    last_child: u32,
     next_sibling: u32,
-    /// Directory or not.
-    pub is_dir: bool,
-    /// `ls -l`'s type letter.
-    pub type_char: char,
-    /// Its status in the selected layer.
-    pub status: Status,
-    /// Permission bits.
-    pub mode: u32,
-    /// Owner.
-    pub uid: u32,
-    /// Group.
-    pub gid: u32,
-    /// Content size.
-    pub size: u64,
-    /// Size of the node and everything under it.
-    pub subtree: u64,
-    /// Symlink target.
-    pub link: Option<Box<str>>,
+    /// The layer of its record, or NONE (then `rec` indexes `extras`).
+    layer: u32,
+    rec: u32,
+    subtree: u64,
+    status: Status,
+    is_dir: bool,
 }
 
 /// The tree of one view.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FileTree {
-    /// All nodes.
-    pub nodes: Vec<FNode>,
+    indexes: &'static [LayerIndex],
+    nodes: Vec<FNode>,
+    extras: Vec<(Box<str>, Attrs)>,
     first_root: u32,
-    last_root: u32,
 }
 
 /// What to show of a tree.
@@ -109,113 +105,160 @@ pub struct ViewOptions {
 /// itself, at `depth`) is the last of its siblings, which is what the guides need.
 #[derive(Debug, Clone, Copy)]
 pub struct Row {
-    /// Index into `nodes`.
+    /// The node.
     pub node: usize,
     depth: u16,
     lasts: u64,
 }
 
+fn last_component(p: &[u8]) -> &[u8] {
+    match p.iter().rposition(|&b| b == b'/') {
+        Some(i) => &p[i + 1..],
+        None => p,
+    }
+}
+
 impl FileTree {
-    /// Builds the tree from entries in path order (byte order, as the merge engine yields
-    /// them); missing parents become directories.
-    pub fn build(entries: impl IntoIterator<Item = Entry>) -> FileTree {
-        let mut t = FileTree {
+    /// An empty tree.
+    pub fn empty() -> FileTree {
+        FileTree {
+            indexes: &[],
             nodes: Vec::new(),
+            extras: Vec::new(),
             first_root: NONE,
-            last_root: NONE,
-        };
-        // Directories by path (files need no lookup: nothing goes under them).
-        let mut dirs: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-        for e in entries {
-            t.insert(e, &mut dirs);
         }
+    }
+
+    /// Builds the tree from entries in path order (byte order, as the merge engine yields
+    /// them); missing parents become directories. `indexes` hold the records entries name.
+    pub fn build<'a>(
+        indexes: &'static [LayerIndex],
+        entries: impl IntoIterator<Item = Entry<'a>>,
+    ) -> FileTree {
+        let mut t = FileTree {
+            indexes,
+            ..FileTree::empty()
+        };
+        let mut last_child: Vec<u32> = Vec::new();
+        let mut last_root = NONE;
+        // Directories by path (files need no lookup: nothing goes under them).
+        let mut dirs: HashMap<&'a [u8], u32> = HashMap::new();
+        for e in entries {
+            t.insert(e, &mut dirs, &mut last_child, &mut last_root);
+        }
+        drop(dirs);
         let mut r = t.first_root;
         while r != NONE {
-            t.sum(r as usize);
+            t.sum(r);
             r = t.nodes[r as usize].next_sibling;
         }
+        t.nodes.shrink_to_fit();
         t
     }
 
-    fn push_node(&mut self, parent: u32, e: &Entry, name: &str) -> u32 {
+    fn push(
+        &mut self,
+        parent: u32,
+        n: FNode,
+        last_child: &mut Vec<u32>,
+        last_root: &mut u32,
+    ) -> u32 {
         let i = self.nodes.len() as u32;
-        self.nodes.push(FNode {
-            name: name.into(),
-            parent,
-            first_child: NONE,
-            last_child: NONE,
-            next_sibling: NONE,
-            is_dir: e.is_dir,
-            type_char: e.type_char,
-            status: e.status,
-            mode: e.mode,
-            uid: e.uid,
-            gid: e.gid,
-            size: e.size,
-            subtree: 0,
-            link: e.link.as_deref().map(Into::into),
-        });
-        let last = if parent == NONE {
+        self.nodes.push(FNode { parent, ..n });
+        last_child.push(NONE);
+        let prev = if parent == NONE {
             if self.first_root == NONE {
                 self.first_root = i;
             }
-            std::mem::replace(&mut self.last_root, i)
+            std::mem::replace(last_root, i)
         } else {
-            let p = &mut self.nodes[parent as usize];
-            if p.first_child == NONE {
-                p.first_child = i;
+            if self.nodes[parent as usize].first_child == NONE {
+                self.nodes[parent as usize].first_child = i;
             }
-            std::mem::replace(&mut p.last_child, i)
+            std::mem::replace(&mut last_child[parent as usize], i)
         };
-        if last != NONE {
-            self.nodes[last as usize].next_sibling = i;
+        if prev != NONE {
+            self.nodes[prev as usize].next_sibling = i;
         }
         i
     }
 
-    fn dir(&mut self, path: &str, dirs: &mut std::collections::HashMap<String, u32>) -> u32 {
+    fn dir<'a>(
+        &mut self,
+        path: &'a [u8],
+        dirs: &mut HashMap<&'a [u8], u32>,
+        last_child: &mut Vec<u32>,
+        last_root: &mut u32,
+    ) -> u32 {
         if path.is_empty() {
             return NONE;
         }
         if let Some(&i) = dirs.get(path) {
             return i;
         }
-        let (parent_path, name) = path.rsplit_once('/').unwrap_or(("", path));
-        let parent = self.dir(parent_path, dirs);
-        let implied = Entry {
-            path: String::new(),
-            is_dir: true,
-            type_char: 'd',
-            mode: 0o755,
-            uid: 0,
-            gid: 0,
-            size: 0,
-            link: None,
+        let parent_path = &path[..path.iter().rposition(|&b| b == b'/').unwrap_or(0)];
+        let parent = self.dir(parent_path, dirs, last_child, last_root);
+        let name = String::from_utf8_lossy(last_component(path)).into();
+        self.extras.push((
+            name,
+            Attrs {
+                type_char: 'd',
+                mode: 0o755,
+                ..Attrs::default()
+            },
+        ));
+        let n = FNode {
+            parent,
+            first_child: NONE,
+            next_sibling: NONE,
+            layer: NONE,
+            rec: (self.extras.len() - 1) as u32,
+            subtree: 0,
             status: Status::Unmodified,
+            is_dir: true,
         };
-        let i = self.push_node(parent, &implied, name);
-        dirs.insert(path.to_string(), i);
+        let i = self.push(parent, n, last_child, last_root);
+        dirs.insert(path, i);
         i
     }
 
-    fn insert(&mut self, e: Entry, dirs: &mut std::collections::HashMap<String, u32>) {
-        if let Some(&i) = dirs.get(&e.path) {
+    fn insert<'a>(
+        &mut self,
+        e: Entry<'a>,
+        dirs: &mut HashMap<&'a [u8], u32>,
+        last_child: &mut Vec<u32>,
+        last_root: &mut u32,
+    ) {
+        let (layer, rec) = match (e.src, e.attrs) {
+            (Some((l, r)), _) => (l, r),
+            (None, attrs) => {
+                let name = String::from_utf8_lossy(last_component(e.path)).into();
+                self.extras.push((name, attrs.unwrap_or_default()));
+                (NONE, (self.extras.len() - 1) as u32)
+            }
+        };
+        if let Some(&i) = dirs.get(e.path) {
             // A directory implied earlier: the real entry's metadata.
             let n = &mut self.nodes[i as usize];
-            n.is_dir = e.is_dir;
-            n.type_char = e.type_char;
+            n.layer = layer;
+            n.rec = rec;
             n.status = e.status;
-            n.mode = e.mode;
-            n.uid = e.uid;
-            n.gid = e.gid;
-            n.size = e.size;
-            n.link = e.link.as_deref().map(Into::into);
+            n.is_dir = e.is_dir;
             return;
         }
-        let (parent_path, name) = e.path.rsplit_once('/').unwrap_or(("", e.path.as_str()));
-        let parent = self.dir(parent_path, dirs);
-        let name = name.to_string();
-        let i = self.push_node(parent, &e, &name);
+        let parent_path = &e.path[..e.path.iter().rposition(|&b| b == b'/').unwrap_or(0)];
+        let parent = self.dir(parent_path, dirs, last_child, last_root);
+        let n = FNode {
+            parent,
+            first_child: NONE,
+            next_sibling: NONE,
+            layer,
+            rec,
+            subtree: 0,
+            status: e.status,
+            is_dir: e.is_dir,
+        };
+        let i = self.push(parent, n, last_child, last_root);
         if e.is_dir {
             dirs.insert(e.path, i);
         }
@@ -237,26 +280,106 @@ impl FileTree {
         })
     }
 
-    fn sum(&mut self, i: usize) -> u64 {
-        let kids: Vec<u32> = self.children(i as u32).collect();
-        let mut total = if self.nodes[i].is_dir {
-            0
-        } else {
-            self.nodes[i].size
-        };
-        for c in kids {
-            total += self.sum(c as usize);
+    fn sum(&mut self, root: u32) {
+        // Post-order without recursion: deep trees are common.
+        let mut stack = vec![(root, false)];
+        while let Some((i, done)) = stack.pop() {
+            if done {
+                let own = if self.nodes[i as usize].is_dir {
+                    0
+                } else {
+                    self.attrs(i as usize).size
+                };
+                let kids: u64 = self
+                    .children(i)
+                    .map(|c| self.nodes[c as usize].subtree)
+                    .sum();
+                self.nodes[i as usize].subtree = own + kids;
+            } else {
+                stack.push((i, true));
+                let kids: Vec<u32> = self.children(i).collect();
+                stack.extend(kids.into_iter().map(|c| (c, false)));
+            }
         }
-        self.nodes[i].subtree = total;
-        total
+    }
+
+    /// How many nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    fn record_path(&self, i: usize) -> Option<&'static [u8]> {
+        let n = &self.nodes[i];
+        if n.layer == NONE {
+            return None;
+        }
+        let ix: &'static LayerIndex = self.indexes.get(n.layer as usize)?;
+        Some(match ix.change(n.rec as usize) {
+            Change::Put(p, _)
+            | Change::Implied(p, _)
+            | Change::Link(p, _, _)
+            | Change::Whiteout(p)
+            | Change::Opaque(p) => p,
+        })
+    }
+
+    /// The last component of a node's path.
+    pub fn name(&self, i: usize) -> String {
+        match self.record_path(i) {
+            Some(p) => String::from_utf8_lossy(last_component(p)).into_owned(),
+            None => self.extras[self.nodes[i].rec as usize].0.to_string(),
+        }
+    }
+
+    /// A node's metadata.
+    pub fn attrs(&self, i: usize) -> Attrs {
+        let n = &self.nodes[i];
+        if n.layer == NONE {
+            return self.extras[n.rec as usize].1.clone();
+        }
+        let Some(ix) = self.indexes.get(n.layer as usize) else {
+            return Attrs::default();
+        };
+        let node = ix.node_at(n.rec as usize);
+        Attrs {
+            type_char: node.kind.letter(),
+            mode: node.mode,
+            uid: node.uid,
+            gid: node.gid,
+            size: node.size,
+            link: (!node.link.is_empty()).then(|| String::from_utf8_lossy(node.link).into_owned()),
+        }
+    }
+
+    /// Whether a node is a directory.
+    pub fn is_dir(&self, i: usize) -> bool {
+        self.nodes[i].is_dir
+    }
+
+    /// A node's status in the selected layer.
+    pub fn status(&self, i: usize) -> Status {
+        self.nodes[i].status
+    }
+
+    /// The size of a node and everything under it.
+    pub fn subtree(&self, i: usize) -> u64 {
+        self.nodes[i].subtree
     }
 
     /// The path of a node, without the leading slash.
     pub fn path(&self, i: usize) -> String {
-        let mut parts = vec![&*self.nodes[i].name];
+        if let Some(p) = self.record_path(i) {
+            return String::from_utf8_lossy(p).into_owned();
+        }
+        let mut parts = vec![self.name(i)];
         let mut p = self.nodes[i].parent;
         while p != NONE {
-            parts.push(&self.nodes[p as usize].name);
+            parts.push(self.name(p as usize));
             p = self.nodes[p as usize].parent;
         }
         parts.reverse();
@@ -289,8 +412,10 @@ impl FileTree {
         v.retain(|&c| self.visible(c, o, memo));
         if o.by_size {
             v.sort_by(|&a, &b| {
-                let (a, b) = (&self.nodes[a as usize], &self.nodes[b as usize]);
-                b.subtree.cmp(&a.subtree).then_with(|| a.name.cmp(&b.name))
+                let (na, nb) = (&self.nodes[a as usize], &self.nodes[b as usize]);
+                nb.subtree
+                    .cmp(&na.subtree)
+                    .then_with(|| self.name(a as usize).cmp(&self.name(b as usize)))
             });
         }
         v
@@ -350,12 +475,13 @@ impl FileTree {
 
     /// Regular files, largest first.
     pub fn largest(&self, n: usize) -> Vec<usize> {
-        let mut files: Vec<usize> = (0..self.nodes.len())
+        let mut files: Vec<(u64, usize)> = (0..self.nodes.len())
             .filter(|&i| !self.nodes[i].is_dir && self.nodes[i].status != Status::Removed)
+            .map(|i| (self.attrs(i).size, i))
             .collect();
-        files.sort_by(|&a, &b| self.nodes[b].size.cmp(&self.nodes[a].size));
+        files.sort_by(|a, b| b.0.cmp(&a.0));
         files.truncate(n);
-        files
+        files.into_iter().map(|(_, i)| i).collect()
     }
 }
 
@@ -410,35 +536,37 @@ pub fn mode_string(type_char: char, mode: u32) -> String {
 mod tests {
     use super::*;
 
-    fn e(path: &str, size: u64, status: Status) -> Entry {
+    fn e(path: &str, size: u64, status: Status) -> Entry<'_> {
         Entry {
-            path: path.into(),
-            is_dir: size == 0,
-            type_char: if size == 0 { 'd' } else { '-' },
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            size,
-            link: None,
+            path: path.as_bytes(),
             status,
+            is_dir: size == 0,
+            src: None,
+            attrs: Some(Attrs {
+                type_char: if size == 0 { 'd' } else { '-' },
+                mode: 0o644,
+                size,
+                ..Attrs::default()
+            }),
         }
+    }
+
+    fn paths(t: &FileTree, o: &ViewOptions) -> Vec<String> {
+        t.rows(o).iter().map(|r| t.path(r.node)).collect()
     }
 
     #[test]
     fn subtree_sizes_and_order() {
-        let mut v = vec![
-            e("usr/lib/big", 100, Status::Added),
-            e("etc/a", 5, Status::Unmodified),
-            e("usr/bin/x", 10, Status::Modified),
-        ];
-        v.sort_by(|a, b| a.path.cmp(&b.path));
-        let t = FileTree::build(v);
-        let names = |o: &ViewOptions| -> Vec<String> {
-            t.rows(o)
-                .iter()
-                .map(|r| t.nodes[r.node].name.to_string())
-                .collect()
-        };
+        let t = FileTree::build(
+            &[],
+            vec![
+                e("etc/a", 5, Status::Unmodified),
+                e("usr/bin/x", 10, Status::Modified),
+                e("usr/lib/big", 100, Status::Added),
+            ],
+        );
+        let names =
+            |o: &ViewOptions| -> Vec<String> { t.rows(o).iter().map(|r| t.name(r.node)).collect() };
         assert_eq!(
             names(&ViewOptions::default()),
             ["etc", "a", "usr", "bin", "x", "lib", "big"]
@@ -453,64 +581,69 @@ mod tests {
         );
         let usr = t
             .rows(&ViewOptions::default())
-            .iter()
-            .find(|r| &*t.nodes[r.node].name == "usr")
-            .map(|r| t.nodes[r.node].subtree);
-        assert_eq!(usr, Some(110));
+            .into_iter()
+            .find(|r| t.name(r.node) == "usr");
+        assert_eq!(usr.map(|r| t.subtree(r.node)), Some(110));
     }
 
     #[test]
     fn filters_hide_and_keep_parents() {
-        let t = FileTree::build(vec![
-            e("etc/a", 5, Status::Unmodified),
-            e("usr/lib/big", 100, Status::Added),
-        ]);
+        let t = FileTree::build(
+            &[],
+            vec![
+                e("etc/a", 5, Status::Unmodified),
+                e("usr/lib/big", 100, Status::Added),
+            ],
+        );
         let mut o = ViewOptions::default();
         o.hidden.insert(Status::Unmodified);
-        let rows: Vec<String> = t.rows(&o).iter().map(|r| t.path(r.node)).collect();
-        assert_eq!(rows, ["usr", "usr/lib", "usr/lib/big"]);
+        assert_eq!(paths(&t, &o), ["usr", "usr/lib", "usr/lib/big"]);
         let o = ViewOptions {
             filter: regex::Regex::new("etc").ok(),
             ..ViewOptions::default()
         };
-        let rows: Vec<String> = t.rows(&o).iter().map(|r| t.path(r.node)).collect();
-        assert_eq!(rows, ["etc", "etc/a"]);
+        assert_eq!(paths(&t, &o), ["etc", "etc/a"]);
         let mut o = ViewOptions::default();
         o.collapsed.insert("usr".into());
-        let rows: Vec<String> = t.rows(&o).iter().map(|r| t.path(r.node)).collect();
-        assert_eq!(rows, ["etc", "etc/a", "usr"]);
+        assert_eq!(paths(&t, &o), ["etc", "etc/a", "usr"]);
     }
 
     #[test]
     fn byte_order_input_keeps_one_node_per_directory() {
         // The merge engine yields byte order: "etc-x" sorts between "etc" and "etc/a".
         let mut d = e("etc", 0, Status::Unmodified);
-        d.mode = 0o700;
-        let t = FileTree::build(vec![
-            d,
-            e("etc-x", 1, Status::Added),
-            e("etc/a", 2, Status::Added),
-        ]);
-        let rows: Vec<String> = t
-            .rows(&ViewOptions::default())
-            .iter()
-            .map(|r| t.path(r.node))
-            .collect();
-        assert_eq!(rows, ["etc", "etc/a", "etc-x"]);
-        assert_eq!(t.nodes[0].mode, 0o700);
+        if let Some(a) = d.attrs.as_mut() {
+            a.mode = 0o700;
+        }
+        let t = FileTree::build(
+            &[],
+            vec![
+                d,
+                e("etc-x", 1, Status::Added),
+                e("etc/a", 2, Status::Added),
+            ],
+        );
+        assert_eq!(
+            paths(&t, &ViewOptions::default()),
+            ["etc", "etc/a", "etc-x"]
+        );
+        assert_eq!(t.attrs(0).mode, 0o700);
     }
 
     #[test]
     fn guides() {
-        let t = FileTree::build(vec![
-            e("a/x", 1, Status::Added),
-            e("a/y", 1, Status::Added),
-            e("b", 1, Status::Added),
-        ]);
+        let t = FileTree::build(
+            &[],
+            vec![
+                e("a/x", 1, Status::Added),
+                e("a/y", 1, Status::Added),
+                e("b", 1, Status::Added),
+            ],
+        );
         let rows = t.rows(&ViewOptions::default());
         let drawn: Vec<String> = rows
             .iter()
-            .map(|r| format!("{}{}", t.prefix(r), t.nodes[r.node].name))
+            .map(|r| format!("{}{}", t.prefix(r), t.name(r.node)))
             .collect();
         assert_eq!(drawn, ["├── a", "│   ├── x", "│   └── y", "└── b"]);
     }

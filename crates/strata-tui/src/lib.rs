@@ -181,7 +181,7 @@ impl App {
         self.ensure_rows();
         let (_, _, t) = self.tree.as_ref()?;
         let row = self.rows.as_ref()?.get(self.sel)?;
-        Some((t.path(row.node), t.nodes[row.node].is_dir))
+        Some((t.path(row.node), t.is_dir(row.node)))
     }
 
     fn move_layer(&mut self, delta: isize) {
@@ -351,8 +351,8 @@ impl App {
                 self.ensure_rows();
                 if self.opts.collapsed.is_empty() {
                     if let Some((_, _, t)) = &self.tree {
-                        self.opts.collapsed = (0..t.nodes.len())
-                            .filter(|&i| t.nodes[i].is_dir)
+                        self.opts.collapsed = (0..t.len())
+                            .filter(|&i| t.is_dir(i))
                             .map(|i| t.path(i))
                             .collect();
                     }
@@ -391,7 +391,7 @@ impl App {
                     let lines = t
                         .largest(30)
                         .into_iter()
-                        .map(|i| format!("{:>10}  /{}", humanize_bytes(t.nodes[i].size), t.path(i)))
+                        .map(|i| format!("{:>10}  /{}", humanize_bytes(t.attrs(i).size), t.path(i)))
                         .collect();
                     self.popup = Some(Popup {
                         title: "Largest files".into(),
@@ -687,14 +687,16 @@ impl App {
                 lines.push(Line::raw("  (nothing to show)"));
             }
             for (k, r) in rows.iter().enumerate().skip(self.scroll).take(inner_h) {
-                let e = &t.nodes[r.node];
-                let size = if e.is_dir { e.subtree } else { e.size };
-                let mut name = e.name.to_string();
+                let e = t.attrs(r.node);
+                let is_dir = t.is_dir(r.node);
+                let status = t.status(r.node);
+                let size = if is_dir { t.subtree(r.node) } else { e.size };
+                let mut name = t.name(r.node);
                 if let Some(l) = &e.link {
                     name.push_str(" → ");
                     name.push_str(l);
                 }
-                if e.is_dir
+                if is_dir
                     && !self.opts.collapsed.is_empty()
                     && self.opts.collapsed.contains(&t.path(r.node))
                 {
@@ -704,7 +706,7 @@ impl App {
                 let text = if self.attrs {
                     format!(
                         "{} {} {:>9} {:>10}  {}{}",
-                        e.status.marker(),
+                        status.marker(),
                         mode_string(e.type_char, e.mode),
                         format!("{}:{}", e.uid, e.gid),
                         humanize_bytes(size),
@@ -712,9 +714,9 @@ impl App {
                         name
                     )
                 } else {
-                    format!("{} {}{}", e.status.marker(), prefix, name)
+                    format!("{} {}{}", status.marker(), prefix, name)
                 };
-                let mut st = style(self.color, status_color(e.status));
+                let mut st = style(self.color, status_color(status));
                 if k == self.sel && self.focus == Focus::Tree {
                     st = st.add_modifier(Modifier::REVERSED);
                 }

@@ -40,6 +40,8 @@ pub struct Item<'a> {
     pub layer: usize,
     /// Objects sharing an inode (hardlinks) share this number; unique per image.
     pub inode: u64,
+    /// The record of that layer's index that holds its metadata.
+    pub rec: usize,
 }
 
 impl Item<'_> {
@@ -89,6 +91,7 @@ impl<'a> Tree<'a> {
             node: layers[s.layer as usize].node_at(s.rec as usize),
             layer: s.layer as usize,
             inode: s.inode as u64,
+            rec: s.rec as usize,
         }
     }
 
