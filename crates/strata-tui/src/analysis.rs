@@ -276,25 +276,25 @@ impl Analysis {
         };
         match kind {
             ViewKind::Layer => {
-                let entries = lines.iter().filter_map(|l| {
+                let entries = lines.iter().map(|l| {
                     let p = &l.path[strip(&l.path)..];
                     if l.op == 'D' {
-                        Some(Entry {
+                        Entry {
                             path: p,
                             status: Status::Removed,
                             is_dir: false,
                             src: None,
                             attrs: Some(removed_attrs()),
-                        })
+                        }
                     } else {
                         let it = t.get(p);
-                        Some(Entry {
+                        Entry {
                             path: p,
                             status: status_of(l.op),
                             is_dir: it.is_some_and(|it| it.node.kind == tree::Kind::Dir),
                             src: it.map(|it| (it.layer as u32, it.rec as u32)),
                             attrs: None,
-                        })
+                        }
                     }
                 });
                 FileTree::build(self.indexes, entries)

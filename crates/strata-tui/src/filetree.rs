@@ -479,7 +479,7 @@ impl FileTree {
             .filter(|&i| !self.nodes[i].is_dir && self.nodes[i].status != Status::Removed)
             .map(|i| (self.attrs(i).size, i))
             .collect();
-        files.sort_by(|a, b| b.0.cmp(&a.0));
+        files.sort_by_key(|f| std::cmp::Reverse(f.0));
         files.truncate(n);
         files.into_iter().map(|(_, i)| i).collect()
     }
