@@ -654,6 +654,25 @@ impl Image {
         })
     }
 
+    /// Every layer's index without its content digests (smaller), for views of names and
+    /// metadata: from the cache when these bytes were verified, else built as [`Image::indexes`]
+    /// builds them.
+    pub fn indexes_without_digests(&self) -> Result<Vec<LayerIndex>> {
+        let facts = self.facts();
+        let cache = IndexCache::for_source(self.source());
+        crate::pool::run(self.layers.len(), crate::pool::layer_threads(), |i| {
+            let l = &self.layers[i];
+            if self.cached(l, &facts)?.is_some() {
+                if let Some(ix) = cache.get_without_digests(&l.diff_id) {
+                    return Ok(ix);
+                }
+            }
+            let ix = self.build_index(i)?;
+            cache.put(&ix);
+            Ok(ix)
+        })
+    }
+
     fn build_index(&self, i: usize) -> Result<LayerIndex> {
         let mut b = IndexBuilder::new();
         let stats = self.read_layer(i, &mut [&mut b])?;

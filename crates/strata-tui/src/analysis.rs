@@ -3,6 +3,7 @@
 //! with a reason per inefficient file, and the file tree of any layer.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use strata_core::efficiency;
 use strata_core::error::Result;
@@ -140,8 +141,8 @@ pub enum ViewKind {
 pub struct Analysis {
     /// What errors call the image.
     pub what: String,
-    /// Each layer's index, kept for the explorer's lifetime (the views borrow from them).
-    pub indexes: &'static [LayerIndex],
+    /// Each layer's index (the views read names and metadata from them).
+    pub indexes: Arc<Vec<LayerIndex>>,
     /// dive's per-layer sizes.
     pub layer_sizes: Vec<u64>,
     /// dive's score.
@@ -175,13 +176,29 @@ fn touches(index: &LayerIndex) -> impl Iterator<Item = (bool, &[u8])> {
 }
 
 impl Analysis {
-    /// Runs dive's model over the indexes and tells each inefficient file's story from the
-    /// layers' own entries (no merge needed).
+    /// Reads an image the way `efficiency` does (one layer index at a time into dive's model,
+    /// so the model and the indexes are never in memory together), then takes the indexes
+    /// for the views from the cache that pass filled.
+    pub fn from_image(image: &Image) -> Result<Analysis> {
+        let mut model = efficiency::Analyzer::new();
+        image.each_index(|_, ix| {
+            model.add_layer(ix);
+            Ok(())
+        })?;
+        let eff = model.finish();
+        // The views need names and metadata, not content digests (extraction reads its own).
+        let indexes = image.indexes_without_digests()?;
+        Ok(Analysis::with(&image.source().describe(), indexes, eff))
+    }
+
+    /// Runs dive's model over indexes already in memory.
     pub fn new(what: &str, indexes: Vec<LayerIndex>) -> Result<Analysis> {
-        // The views borrow names and metadata from the indexes for as long as the explorer
-        // runs, so they live until the process ends.
-        let indexes: &'static [LayerIndex] = Box::leak(indexes.into_boxed_slice());
-        let eff = efficiency::analyze(indexes);
+        let eff = efficiency::analyze(&indexes);
+        Ok(Analysis::with(what, indexes, eff))
+    }
+
+    /// Tells each inefficient file's story from the layers' own entries (no merge needed).
+    fn with(what: &str, indexes: Vec<LayerIndex>, eff: efficiency::Efficiency) -> Analysis {
         let wanted: HashMap<&[u8], usize> = eff
             .inefficiencies
             .iter()
@@ -232,7 +249,7 @@ impl Analysis {
                 }
             })
             .collect();
-        Ok(Analysis {
+        Analysis {
             what: what.to_string(),
             layer_sizes: eff.layer_sizes.clone(),
             score: eff.score,
@@ -240,8 +257,8 @@ impl Analysis {
             total: eff.size_bytes,
             user_wasted_percent: eff.user_wasted_percent,
             waste,
-            indexes,
-        })
+            indexes: Arc::new(indexes),
+        }
     }
 
     /// The file tree of a layer in a view.
@@ -250,7 +267,8 @@ impl Analysis {
             return FileTree::empty();
         }
         let upto = layer.min(self.indexes.len() - 1);
-        let mut t = tree::Tree::new(&self.indexes[..=upto]);
+        let indexes = self.indexes.clone();
+        let mut t = tree::Tree::new(&indexes[..=upto]);
         let mut lines = Vec::new();
         for i in 0..=upto {
             let what = format!("{}: layer {i}", self.what);
@@ -297,7 +315,7 @@ impl Analysis {
                         }
                     }
                 });
-                FileTree::build(self.indexes, entries)
+                FileTree::build(self.indexes.clone(), entries)
             }
             ViewKind::Aggregated => {
                 let mine: HashMap<&[u8], char> = lines
@@ -346,7 +364,7 @@ impl Analysis {
                         (None, None) => None,
                     }
                 });
-                FileTree::build(self.indexes, stream)
+                FileTree::build(self.indexes.clone(), stream)
             }
         }
     }

@@ -4,6 +4,7 @@
 //! indexes when drawn, not copied.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use strata_core::tree::{Change, LayerIndex};
 
@@ -82,7 +83,7 @@ struct FNode {
 /// The tree of one view.
 #[derive(Debug, Clone)]
 pub struct FileTree {
-    indexes: &'static [LayerIndex],
+    indexes: Arc<Vec<LayerIndex>>,
     nodes: Vec<FNode>,
     extras: Vec<(Box<str>, Attrs)>,
     first_root: u32,
@@ -122,7 +123,7 @@ impl FileTree {
     /// An empty tree.
     pub fn empty() -> FileTree {
         FileTree {
-            indexes: &[],
+            indexes: Arc::new(Vec::new()),
             nodes: Vec::new(),
             extras: Vec::new(),
             first_root: NONE,
@@ -132,7 +133,7 @@ impl FileTree {
     /// Builds the tree from entries in path order (byte order, as the merge engine yields
     /// them); missing parents become directories. `indexes` hold the records entries name.
     pub fn build<'a>(
-        indexes: &'static [LayerIndex],
+        indexes: Arc<Vec<LayerIndex>>,
         entries: impl IntoIterator<Item = Entry<'a>>,
     ) -> FileTree {
         let mut t = FileTree {
@@ -313,12 +314,12 @@ impl FileTree {
         self.nodes.is_empty()
     }
 
-    fn record_path(&self, i: usize) -> Option<&'static [u8]> {
+    fn record_path(&self, i: usize) -> Option<&[u8]> {
         let n = &self.nodes[i];
         if n.layer == NONE {
             return None;
         }
-        let ix: &'static LayerIndex = self.indexes.get(n.layer as usize)?;
+        let ix: &LayerIndex = self.indexes.get(n.layer as usize)?;
         Some(match ix.change(n.rec as usize) {
             Change::Put(p, _)
             | Change::Implied(p, _)
@@ -558,7 +559,7 @@ mod tests {
     #[test]
     fn subtree_sizes_and_order() {
         let t = FileTree::build(
-            &[],
+            Arc::default(),
             vec![
                 e("etc/a", 5, Status::Unmodified),
                 e("usr/bin/x", 10, Status::Modified),
@@ -589,7 +590,7 @@ mod tests {
     #[test]
     fn filters_hide_and_keep_parents() {
         let t = FileTree::build(
-            &[],
+            Arc::default(),
             vec![
                 e("etc/a", 5, Status::Unmodified),
                 e("usr/lib/big", 100, Status::Added),
@@ -616,7 +617,7 @@ mod tests {
             a.mode = 0o700;
         }
         let t = FileTree::build(
-            &[],
+            Arc::default(),
             vec![
                 d,
                 e("etc-x", 1, Status::Added),
@@ -633,7 +634,7 @@ mod tests {
     #[test]
     fn guides() {
         let t = FileTree::build(
-            &[],
+            Arc::default(),
             vec![
                 e("a/x", 1, Status::Added),
                 e("a/y", 1, Status::Added),

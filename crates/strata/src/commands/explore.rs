@@ -69,7 +69,9 @@ fn base64(b: &[u8]) -> String {
 /// Writes a file of the image, as of `layer`, into the current directory through the
 /// verified `cat`; refuses to overwrite.
 fn extract(image: &Image, a: &Analysis, layer: usize, path: &str) -> Result<String> {
-    let t = tree::merge_quiet(&a.what, &a.indexes[..=layer.min(a.indexes.len() - 1)])?;
+    // With content digests: every body is checked against them as it is written.
+    let indexes = image.indexes()?;
+    let t = tree::merge_quiet(&a.what, &indexes[..=layer.min(indexes.len() - 1)])?;
     let name = path.rsplit('/').next().unwrap_or(path);
     let dest = std::env::current_dir()?.join(name);
     if dest.exists() {
@@ -138,12 +140,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }));
     let image = opened.image;
-    let what = image.source().describe();
     std::thread::spawn(move || {
-        let r = image
-            .indexes()
-            .and_then(|ix| Analysis::new(&what, ix))
-            .map_err(|e| e.to_string());
+        let r = Analysis::from_image(&image).map_err(|e| e.to_string());
         let _ = tx.send(Msg::Done(Box::new(r), Box::new(image)));
     });
     if bench {
