@@ -261,6 +261,43 @@ impl Analysis {
         }
     }
 
+    /// What builds views, detached from the rest (it can go to another thread).
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            what: self.what.clone(),
+            indexes: self.indexes.clone(),
+        }
+    }
+
+    /// The file tree of a layer in a view.
+    pub fn view(&self, layer: usize, kind: ViewKind) -> FileTree {
+        self.viewer().view(layer, kind)
+    }
+
+    /// Every layer whose entries touch a path containing `needle`: (layer, written or
+    /// deleted, path), in layer order.
+    pub fn search(&self, needle: &str) -> Vec<(usize, bool, String)> {
+        let mut out = Vec::new();
+        for (layer, ix) in self.indexes.iter().enumerate() {
+            for (written, p) in touches(ix) {
+                let p = String::from_utf8_lossy(p);
+                if p.contains(needle) {
+                    out.push((layer, written, p.into_owned()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Builds the file tree of any layer from the indexes.
+#[derive(Clone)]
+pub struct Viewer {
+    what: String,
+    indexes: Arc<Vec<LayerIndex>>,
+}
+
+impl Viewer {
     /// The file tree of a layer in a view.
     pub fn view(&self, layer: usize, kind: ViewKind) -> FileTree {
         if self.indexes.is_empty() {
@@ -367,20 +404,5 @@ impl Analysis {
                 FileTree::build(self.indexes.clone(), stream)
             }
         }
-    }
-
-    /// Every layer whose entries touch a path containing `needle`: (layer, written or
-    /// deleted, path), in layer order.
-    pub fn search(&self, needle: &str) -> Vec<(usize, bool, String)> {
-        let mut out = Vec::new();
-        for (layer, ix) in self.indexes.iter().enumerate() {
-            for (written, p) in touches(ix) {
-                let p = String::from_utf8_lossy(p);
-                if p.contains(needle) {
-                    out.push((layer, written, p.into_owned()));
-                }
-            }
-        }
-        out
     }
 }

@@ -86,6 +86,8 @@ pub struct App {
     input: Option<(InputKind, String)>,
     popup: Option<Popup>,
     status: String,
+    background: bool,
+    pending: Option<(usize, ViewKind, std::sync::mpsc::Receiver<FileTree>)>,
 }
 
 fn style(color: bool, c: Color) -> Style {
@@ -130,7 +132,21 @@ impl App {
             input: None,
             popup: None,
             status: String::new(),
+            background: false,
+            pending: None,
         }
+    }
+
+    /// Builds trees on another thread, so a big layer never freezes the keys (the tree pane
+    /// says it is building meanwhile). Off by default: tests draw what they ask for at once.
+    pub fn set_background_views(&mut self, on: bool) {
+        self.background = on;
+    }
+
+    /// Whether the tree of the selected layer and view is ready to draw.
+    pub fn view_ready(&mut self) -> bool {
+        self.ensure_rows();
+        self.rows.is_some()
     }
 
     /// A progress line for one layer while it is read.
@@ -164,9 +180,40 @@ impl App {
 
     fn ensure_rows(&mut self) {
         let Some(a) = &self.analysis else { return };
-        if !matches!(&self.tree, Some((l, v, _)) if *l == self.layer && *v == self.view) {
-            self.tree = Some((self.layer, self.view, a.view(self.layer, self.view)));
-            self.rows = None;
+        let want = (self.layer, self.view);
+        if !matches!(&self.tree, Some((l, v, _)) if (*l, *v) == want) {
+            if !self.background {
+                self.tree = Some((want.0, want.1, a.view(want.0, want.1)));
+                self.rows = None;
+            } else {
+                if let Some((l, v, rx)) = &self.pending {
+                    if (*l, *v) == want {
+                        if let Ok(t) = rx.try_recv() {
+                            self.tree = Some((want.0, want.1, t));
+                            self.pending = None;
+                            self.rows = None;
+                        }
+                    } else {
+                        self.pending = None;
+                    }
+                }
+                if self.pending.is_none()
+                    && !matches!(&self.tree, Some((l, v, _)) if (*l, *v) == want)
+                {
+                    let viewer = a.viewer();
+                    let (tx, rx) = std::sync::mpsc::channel();
+                    std::thread::spawn(move || {
+                        let _ = tx.send(viewer.view(want.0, want.1));
+                    });
+                    self.pending = Some((want.0, want.1, rx));
+                    self.rows = None;
+                    return;
+                }
+                if !matches!(&self.tree, Some((l, v, _)) if (*l, *v) == want) {
+                    self.rows = None;
+                    return;
+                }
+            }
         }
         if self.rows.is_none() {
             if let Some((_, _, t)) = &self.tree {
@@ -665,6 +712,14 @@ impl App {
             return;
         }
         self.ensure_rows();
+        if self.rows.is_none() {
+            f.render_widget(
+                Paragraph::new(format!("(building the tree of layer {}…)", self.layer))
+                    .block(block),
+                area,
+            );
+            return;
+        }
         let inner_h = area.height.saturating_sub(3) as usize;
         self.page = inner_h.max(1);
         if self.sel < self.scroll {

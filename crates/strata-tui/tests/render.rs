@@ -353,3 +353,23 @@ fn colours_follow_no_color() {
     assert!(fg(&mut coloured), "added files are green");
     assert!(!fg(&mut plain), "NO_COLOR: no colour");
 }
+
+#[test]
+fn trees_build_in_the_background() {
+    let mut a = app(true);
+    a.set_background_views(true);
+    let s = screen(&mut a, 140, 40);
+    assert!(s.contains("(building the tree of layer 0…)"), "{s}");
+    // Keys keep working while it builds.
+    key(&mut a, KeyCode::Down);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !a.view_ready() {
+        assert!(std::time::Instant::now() < deadline, "never built");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let s = screen(&mut a, 140, 40);
+    assert!(
+        s.contains("Current Layer Contents (layer 1)") && s.contains("── data.bin"),
+        "{s}"
+    );
+}

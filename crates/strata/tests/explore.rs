@@ -161,6 +161,8 @@ fn open(dir: &Path, env: &str) -> Term {
         (160, 48),
     );
     t.wait_for("Image efficiency score");
+    // The tree is built on another thread: wait for it too.
+    t.wait_for("── etc");
     t
 }
 
@@ -241,7 +243,12 @@ fn extraction_writes_the_verified_bytes() {
     let t = open(d.path(), "");
     t.keys(&["C-f"]);
     t.text("tool$");
-    t.keys(&["Enter", "Tab", "Down", "Down", "Down", "C-e"]);
+    t.keys(&["Enter"]);
+    t.wait_until(
+        |s| s.contains("── tool") && !s.contains("── os-release"),
+        "no filter",
+    );
+    t.keys(&["Tab", "Down", "Down", "Down", "C-e"]);
     let s = t.wait_for("extracted /usr/bin/tool");
     assert!(s.contains("verified"), "{s}");
     assert_eq!(

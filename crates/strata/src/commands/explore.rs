@@ -124,6 +124,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let info = ImageInfo::from_image(&args.img.image, &opened.image, base.as_ref());
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut app = App::new(info.clone(), keys, color);
+    app.set_background_views(true);
 
     let (tx, rx) = mpsc::channel::<Msg>();
     let ptx = std::sync::Mutex::new(tx.clone());
@@ -252,6 +253,9 @@ fn bench_run(mut app: App, rx: &mpsc::Receiver<Msg>, started: Instant) -> Result
     }
     app.on_key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL));
     app.on_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+    while !app.view_ready() {
+        std::thread::sleep(Duration::from_millis(2));
+    }
     term.draw(|f| app.render(f))?;
     let full = started.elapsed();
     let mut worst = Duration::ZERO;
