@@ -9,6 +9,34 @@ use std::path::PathBuf;
 use crate::digest::Digest;
 use crate::layer::{Compression, LayerStats};
 
+/// What identifies a layer's bytes for the cache. Every key is built here, so no caller
+/// spells the key format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// Bytes of a file (or a section of one) as they are on disk now: path, device, inode,
+    /// size and times (see [`crate::files::file_identity`]).
+    File(String),
+    /// A blob in strata's store, which holds only verified blobs: its digest is its identity.
+    StoreBlob(Digest),
+    /// A blob a registry serves under this digest.
+    RegistryBlob(Digest),
+}
+
+impl Identity {
+    /// The identity of `size` bytes at `offset` inside the bytes `self` identifies.
+    pub fn section(&self, offset: u64, size: u64) -> Identity {
+        Identity::File(format!("{}@{offset}+{size}", self.key()))
+    }
+
+    fn key(&self) -> String {
+        match self {
+            Identity::File(k) => k.clone(),
+            Identity::StoreBlob(d) => format!("store-blob {d}"),
+            Identity::RegistryBlob(d) => format!("registry-blob {d}"),
+        }
+    }
+}
+
 /// The cache directory, or nothing when caching is off or impossible.
 #[derive(Debug, Clone)]
 pub struct FactsCache {
@@ -55,13 +83,13 @@ impl FactsCache {
         FactsCache { dir: None }
     }
 
-    fn path(&self, identity: &str) -> Option<PathBuf> {
+    fn path(&self, identity: &Identity) -> Option<PathBuf> {
         let d = self.dir.as_ref()?;
-        Some(d.join(Digest::sha256_of(identity.as_bytes()).hex()))
+        Some(d.join(Digest::sha256_of(identity.key().as_bytes()).hex()))
     }
 
     /// Facts stored for these bytes, if any (a damaged entry counts as absent).
-    pub fn get(&self, identity: &str) -> Option<LayerStats> {
+    pub fn get(&self, identity: &Identity) -> Option<LayerStats> {
         let text = std::fs::read_to_string(self.path(identity)?).ok()?;
         let mut it = text.split_whitespace();
         let stats = LayerStats {
@@ -77,7 +105,7 @@ impl FactsCache {
     }
 
     /// Stores facts (best effort: a cache that cannot be written is simply not used).
-    pub fn put(&self, identity: &str, s: &LayerStats) {
+    pub fn put(&self, identity: &Identity, s: &LayerStats) {
         let (Some(dir), Some(path)) = (self.dir.as_ref(), self.path(identity)) else {
             return;
         };
@@ -122,12 +150,15 @@ mod tests {
             compression: Compression::Gzip,
             entries: 4,
         };
-        assert!(c.get("k").is_none());
-        c.put("k", &s);
-        assert_eq!(c.get("k"), Some(s.clone()));
-        let p = c.path("k").expect("path");
+        let k = Identity::File("k".into());
+        assert!(c.get(&k).is_none());
+        c.put(&k, &s);
+        assert_eq!(c.get(&k), Some(s.clone()));
+        // Kinds of identity never collide, whatever their text.
+        assert!(c.get(&Identity::StoreBlob(s.digest.clone())).is_none());
+        let p = c.path(&k).expect("path");
         std::fs::write(&p, "garbage").expect("w");
-        assert!(c.get("k").is_none());
-        assert!(FactsCache::disabled().get("k").is_none());
+        assert!(c.get(&k).is_none());
+        assert!(FactsCache::disabled().get(&k).is_none());
     }
 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::facts_cache::Identity;
 
 /// A readable member: a reader plus its size.
 pub struct Member {
@@ -19,7 +20,7 @@ pub struct Member {
     pub size: u64,
     /// Identifies these exact bytes on disk (file, inode, size, mtime, ctime, offset) for the
     /// layer-facts cache; `None` when the bytes cannot be identified cheaply.
-    pub identity: Option<String>,
+    pub identity: Option<Identity>,
 }
 
 /// A string that changes whenever the file's content may have changed: device, inode, size,
@@ -150,7 +151,7 @@ impl Files for DirFiles {
         Ok(Member {
             reader: Box::new(f),
             size: meta.len(),
-            identity: Some(file_identity(&p, &meta)),
+            identity: Some(Identity::File(file_identity(&p, &meta))),
         })
     }
     fn exists(&self, path: &str) -> bool {
@@ -171,7 +172,7 @@ pub struct TarFiles {
     file: Arc<File>,
     entries: HashMap<String, Entry>,
     label: String,
-    identity: Option<String>,
+    identity: Option<Identity>,
 }
 
 impl TarFiles {
@@ -182,7 +183,7 @@ impl TarFiles {
         let identity = path
             .canonicalize()
             .ok()
-            .map(|abs| file_identity(&abs, &meta));
+            .map(|abs| Identity::File(file_identity(&abs, &meta)));
         if meta.is_dir() {
             return Err(Error::InvalidInput(format!(
                 "{}: is a directory, not an archive",
@@ -487,10 +488,7 @@ impl Files for TarFiles {
                 pos: 0,
             }),
             size,
-            identity: self
-                .identity
-                .as_ref()
-                .map(|i| format!("{i}@{offset}+{size}")),
+            identity: self.identity.as_ref().map(|i| i.section(offset, size)),
         })
     }
     fn exists(&self, path: &str) -> bool {

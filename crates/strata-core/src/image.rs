@@ -380,7 +380,7 @@ impl Image {
             let layer_path = format!("{v1}/layer.tar");
             let m = src.open(&Locator::Path(layer_path.clone()))?;
             let size = m.size;
-            let cached = m.identity.as_deref().and_then(|id| facts.get(id));
+            let cached = m.identity.as_ref().and_then(|id| facts.get(id));
             let stats = match cached {
                 Some(s) => s,
                 None => {
@@ -730,7 +730,7 @@ impl Image {
     /// Facts from the cache, checked against the manifest and config; `None` on a miss.
     fn cached(&self, l: &ImageLayer, cache: &FactsCache) -> Result<Option<LayerStats>> {
         let m = self.source.open(&l.blob.locator)?;
-        let Some(stats) = m.identity.as_deref().and_then(|id| cache.get(id)) else {
+        let Some(stats) = m.identity.as_ref().and_then(|id| cache.get(id)) else {
             return Ok(None);
         };
         layer::check(&self.layer_what(l), &Self::expect(l), &stats)?;

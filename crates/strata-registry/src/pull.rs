@@ -5,9 +5,7 @@
 //! let concurrent pulls share work. Names change last, under the store's exclusive lock.
 
 use std::collections::HashSet;
-use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read, Write};
 use std::sync::atomic::AtomicU64;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -19,7 +17,8 @@ use strata_core::image::{Image, Selector};
 use strata_core::layer::{self, LayerStats};
 use strata_core::manifest::{Platform, media};
 use strata_core::reference::Reference;
-use strata_store::{ImageRecord, Store};
+use strata_core::source::{Locator, Source};
+use strata_store::{BlobWriter, ImageRecord, Store};
 
 use crate::client::{BlobReader, Client};
 use crate::source::{RegistrySource, top_digest};
@@ -31,24 +30,64 @@ pub const CONCURRENT_DOWNLOADS: usize = 3;
 /// What a pull reports as it goes.
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// A transcript line, exactly as Docker prints it.
-    Line(String),
-    /// A layer's download started: its short ID and size (for progress bars).
-    Started {
-        /// The 12-hex layer ID.
+    /// The pull began (Docker's first line: `<tag>: Pulling from <repository path>`).
+    Pulling {
+        /// The tag, or `name@digest` for a pull by digest.
+        head: String,
+        /// The repository's path.
+        repo: String,
+    },
+    /// A layer's state changed.
+    Layer {
+        /// The 12-hex layer ID Docker shows.
         id: String,
+        /// Its new state.
+        status: LayerStatus,
+    },
+}
+
+/// The states of one layer in a pull, in the order they come.
+#[derive(Debug, Clone)]
+pub enum LayerStatus {
+    /// The store has the layer already.
+    AlreadyExists,
+    /// The layer is to be fetched.
+    PullingFsLayer,
+    /// The layer waits for a download slot.
+    Waiting,
+    /// Bytes are arriving.
+    Downloading {
         /// Bytes to fetch.
         total: u64,
         /// Bytes fetched so far, shared with the downloader.
         done: Arc<AtomicU64>,
     },
-    /// A layer's progress bar should end with this status.
-    Finished {
-        /// The 12-hex layer ID.
-        id: String,
-        /// The final status.
-        status: String,
-    },
+    /// The download ended; its digest is being checked.
+    VerifyingChecksum,
+    /// The blob is in the store, verified.
+    DownloadComplete,
+    /// The layer and every layer below it are in place.
+    PullComplete,
+}
+
+impl LayerStatus {
+    /// Docker's text for this state, as its transcript prints it.
+    pub fn docker_text(&self) -> &'static str {
+        match self {
+            LayerStatus::AlreadyExists => "Already exists",
+            LayerStatus::PullingFsLayer => "Pulling fs layer",
+            LayerStatus::Waiting => "Waiting",
+            LayerStatus::Downloading { .. } => "Downloading",
+            LayerStatus::VerifyingChecksum => "Verifying Checksum",
+            LayerStatus::DownloadComplete => "Download complete",
+            LayerStatus::PullComplete => "Pull complete",
+        }
+    }
+
+    /// Whether this state ends the layer's part of the pull.
+    pub fn is_final(&self) -> bool {
+        matches!(self, LayerStatus::AlreadyExists | LayerStatus::PullComplete)
+    }
 }
 
 /// The result of a pull.
@@ -85,7 +124,7 @@ struct Job<'a> {
 }
 
 enum Msg {
-    Line(usize, &'static str),
+    Status(usize, LayerStatus),
     Done(usize, Result<(LayerStats, u64)>),
 }
 
@@ -111,7 +150,10 @@ pub fn pull(
         Some(d) => format!("{}@{d}", reference.name()),
         None => reference.tag().unwrap_or("latest").to_string(),
     };
-    on(Event::Line(format!("{head}: Pulling from {repo}")));
+    on(Event::Pulling {
+        head,
+        repo: repo.clone(),
+    });
 
     let id = image.id.to_string();
     let present = store.refs()?.images.contains_key(&id);
@@ -159,7 +201,6 @@ pub fn pull(
     let docker_size: u64 = if let Some(rec) = refs.images.get(&id) {
         rec.docker_size
     } else {
-        let facts = store.facts();
         let mut sum = 0;
         for (i, l) in image.layers.iter().enumerate() {
             let s = match stats[i].take() {
@@ -168,7 +209,7 @@ pub fn pull(
                     .blob
                     .digest
                     .as_ref()
-                    .and_then(|d| facts.get(&format!("store-blob {d}")))
+                    .and_then(|d| store.blob_facts(d))
                     .ok_or_else(|| {
                         RegistryError::Protocol(format!("no facts for layer {}", l.diff_id))
                     })?,
@@ -236,7 +277,6 @@ fn fetch_layers(
     stats: &mut [Option<LayerStats>],
     on: &(dyn Fn(Event) + Sync),
 ) -> Result<u64> {
-    let facts = job.store.facts();
     let layers = &job.image.layers;
     let mut todo = Vec::new();
     let mut seen = HashSet::new();
@@ -247,19 +287,29 @@ fn fetch_layers(
             continue;
         }
         let known = job.store.has_blob(d)
-            && facts
-                .get(&format!("store-blob {d}"))
+            && job
+                .store
+                .blob_facts(d)
                 .is_some_and(|s| s.diff_id == l.diff_id);
         if known {
-            on(Event::Line(format!("{}: Already exists", short(d))));
+            on(Event::Layer {
+                id: short(d),
+                status: LayerStatus::AlreadyExists,
+            });
         } else {
-            on(Event::Line(format!("{}: Pulling fs layer", short(d))));
+            on(Event::Layer {
+                id: short(d),
+                status: LayerStatus::PullingFsLayer,
+            });
             todo.push(i);
         }
     }
     for &i in todo.iter().skip(CONCURRENT_DOWNLOADS) {
         if let Some(d) = &layers[i].blob.digest {
-            on(Event::Line(format!("{}: Waiting", short(d))));
+            on(Event::Layer {
+                id: short(d),
+                status: LayerStatus::Waiting,
+            });
         }
     }
     let queue = Mutex::new(todo.clone().into_iter());
@@ -296,9 +346,12 @@ fn fetch_layers(
         let mut next_report = 0;
         for msg in rx {
             match msg {
-                Msg::Line(i, status) => {
+                Msg::Status(i, status) => {
                     if let Some(d) = &layers[i].blob.digest {
-                        on(Event::Line(format!("{}: {status}", short(d))));
+                        on(Event::Layer {
+                            id: short(d),
+                            status,
+                        });
                     }
                 }
                 Msg::Done(i, Ok((st, n))) => {
@@ -318,11 +371,10 @@ fn fetch_layers(
             while next_report < layers.len() && complete[next_report] {
                 if todo.contains(&next_report) {
                     if let Some(d) = &layers[next_report].blob.digest {
-                        on(Event::Finished {
+                        on(Event::Layer {
                             id: short(d),
-                            status: "Pull complete".into(),
+                            status: LayerStatus::PullComplete,
                         });
-                        on(Event::Line(format!("{}: Pull complete", short(d))));
                     }
                 }
                 next_report += 1;
@@ -335,26 +387,18 @@ fn fetch_layers(
     }
 }
 
-/// Copies everything read into the partial file as it passes.
-struct Tee<R> {
+/// Copies everything read into the blob writer as it passes.
+struct Tee<'w, 's, R> {
     inner: R,
-    out: BufWriter<File>,
+    out: &'w mut BlobWriter<'s>,
 }
 
-impl<R: Read> Read for Tee<R> {
+impl<R: Read> Read for Tee<'_, '_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.out.write_all(&buf[..n])?;
         Ok(n)
     }
-}
-
-fn file_for_sync(w: &BufWriter<File>) -> Option<File> {
-    w.get_ref().try_clone().ok()
-}
-
-fn local(path: &Path, e: io::Error) -> RegistryError {
-    RegistryError::Core(Error::io(path, e))
 }
 
 /// Fetches one layer into the store. Returns its facts and the bytes fetched.
@@ -371,70 +415,46 @@ fn fetch_one(
         .clone()
         .ok_or_else(|| RegistryError::Protocol("layer without digest".into()))?;
     let store = job.store;
-    let facts = store.facts();
-    let ingest = store.root().join("ingest");
-    let lock_path = ingest.join(format!("{}.lock", digest.hex()));
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| local(&lock_path, e))?;
-    // Another strata may be fetching the same blob: wait for it, then reuse its work.
-    lock.lock().map_err(|e| local(&lock_path, e))?;
-    let key = format!("store-blob {digest}");
     let what = format!("{}/{}: layer {digest}", job.client.domain(), job.repo);
     let expect = layer::Expect {
         digest: Some(&digest),
         size: l.blob.size,
         diff_id: Some(&l.diff_id),
     };
-    let blob_path = store.root().join("blobs/sha256").join(digest.hex());
-    if store.has_blob(&digest) {
-        if let Some(s) = facts.get(&key).filter(|s| s.diff_id == l.diff_id) {
-            let _ = tx.send(Msg::Line(i, "Download complete"));
-            return Ok((s, 0));
-        }
-        let f = File::open(&blob_path).map_err(|e| local(&blob_path, e))?;
-        let s = layer::scan(&what, io::BufReader::new(f), &expect)?;
-        facts.put(&key, &s);
-        let _ = tx.send(Msg::Line(i, "Download complete"));
-        return Ok((s, 0));
-    }
-    let partial: PathBuf = ingest.join(format!("{}.partial", digest.hex()));
     let mut fresh_start = false;
     loop {
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .append(true)
-            .open(&partial)
-            .map_err(|e| local(&partial, e))?;
-        let mut have = file.metadata().map_err(|e| local(&partial, e))?.len();
-        if l.blob.size.is_some_and(|s| have > s) {
-            file.set_len(0).map_err(|e| local(&partial, e))?;
-            have = 0;
+        // Another strata may be fetching the same blob: this waits for it, then reuses its
+        // work (the blob, or what it left in the ingest).
+        let mut blob = store.resume_blob(&digest, l.blob.size)?;
+        if store.has_blob(&digest) {
+            let s = match store.blob_facts(&digest).filter(|s| s.diff_id == l.diff_id) {
+                Some(s) => s,
+                None => {
+                    let m = store.open(&Locator::Digest(digest.clone()))?;
+                    let s = layer::scan(&what, io::BufReader::new(m.reader), &expect)?;
+                    store.record_blob_facts(&s);
+                    s
+                }
+            };
+            blob.discard();
+            let _ = tx.send(Msg::Status(i, LayerStatus::DownloadComplete));
+            return Ok((s, 0));
         }
+        let have = blob.resumed();
         let done = Arc::new(AtomicU64::new(have));
-        on(Event::Started {
+        on(Event::Layer {
             id: short(&digest),
-            total: l.blob.size.unwrap_or(0),
-            done: done.clone(),
+            status: LayerStatus::Downloading {
+                total: l.blob.size.unwrap_or(0),
+                done: done.clone(),
+            },
         });
-        let mut prefix = file.try_clone().map_err(|e| local(&partial, e))?;
-        prefix
-            .seek(SeekFrom::Start(0))
-            .map_err(|e| local(&partial, e))?;
+        let prefix = blob.resumed_bytes()?;
         let net = BlobReader::new(job.client.clone(), &job.repo, &digest, have, l.blob.size)
             .with_progress(done.clone());
-        let mut tee = Tee {
-            inner: net,
-            out: BufWriter::with_capacity(1 << 20, file),
-        };
-        // Write back while downloading, so the fsync before the rename has little left to
-        // flush (it was the tail of every pull).
-        let syncer = file_for_sync(&tee.out);
+        // Write back while downloading, so the fsync of the commit has little left to flush
+        // (it was the tail of every pull).
+        let syncer = blob.sync_handle();
         let finished = std::sync::atomic::AtomicBool::new(false);
         let scanned = std::thread::scope(|s| {
             if let Some(f) = &syncer {
@@ -446,21 +466,20 @@ fn fetch_one(
                     }
                 });
             }
-            let reader = (&mut prefix).take(have).chain(&mut tee);
-            let r = layer::scan(&what, reader, &expect);
+            let tee = Tee {
+                inner: net,
+                out: &mut blob,
+            };
+            let r = layer::scan(&what, prefix.chain(tee), &expect);
             finished.store(true, std::sync::atomic::Ordering::Relaxed);
             r
         });
-        let flushed = tee.out.flush();
         match scanned {
             Ok(s) => {
-                flushed.map_err(|e| local(&partial, e))?;
-                let f = tee.out.get_ref();
-                f.sync_all().map_err(|e| local(&partial, e))?;
-                let _ = tx.send(Msg::Line(i, "Verifying Checksum"));
-                std::fs::rename(&partial, &blob_path).map_err(|e| local(&blob_path, e))?;
-                facts.put(&key, &s);
-                let _ = tx.send(Msg::Line(i, "Download complete"));
+                let _ = tx.send(Msg::Status(i, LayerStatus::VerifyingChecksum));
+                blob.commit(Some(s.compressed_size), Some(&digest))?;
+                store.record_blob_facts(&s);
+                let _ = tx.send(Msg::Status(i, LayerStatus::DownloadComplete));
                 let fetched = s.compressed_size.saturating_sub(have);
                 return Ok((s, fetched));
             }
@@ -476,7 +495,7 @@ fn fetch_one(
                 if wrong_bytes {
                     // Wrong bytes: never keep them. One fresh start, in case the bad part
                     // was an earlier session's partial download or a one-off on the wire.
-                    let _ = std::fs::remove_file(&partial);
+                    blob.discard();
                     if !fresh_start {
                         fresh_start = true;
                         continue;

@@ -45,7 +45,6 @@ pub fn push(
         "The push refers to repository [{}]",
         reference.name()
     ));
-    let blob = |d: &strata_core::digest::Digest| store.root().join("blobs/sha256").join(d.hex());
     // Docker lists layers top first, by diff ID.
     for l in image.layers.iter().rev() {
         on(format!("{}: Preparing", &l.diff_id.hex()[..12]));
@@ -61,7 +60,7 @@ pub fn push(
         let line = if client.has_blob(&repo, d, &scope)? {
             "Layer already exists"
         } else {
-            client.upload_blob(&repo, d, Payload::File(&blob(d)))?;
+            client.upload_blob(&repo, d, Payload::File(&store.blob_file(d)?))?;
             uploaded += 1;
             "Pushed"
         };

@@ -133,7 +133,7 @@ impl Source for RegistrySource {
                     None,
                 ))),
                 size: 0,
-                identity: Some(format!("registry-blob {d}")),
+                identity: Some(strata_core::facts_cache::Identity::RegistryBlob(d.clone())),
             }),
             Locator::Path(p) => Err(Error::NotFound {
                 what: format!("{}: {p}", self.describe()),

@@ -10,20 +10,29 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod blob;
 pub mod load;
 pub mod save;
 
+pub use blob::BlobWriter;
+
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use strata_core::digest::{Algorithm, Digest, HashingReader};
+use strata_core::digest::Digest;
 use strata_core::error::{Error, Result};
+use strata_core::facts_cache::Identity;
 use strata_core::files::Member;
 use strata_core::manifest::Descriptor;
 use strata_core::source::{Candidate, Locator, Root, Source};
+
+/// Verified blobs, by SHA-256 hex.
+const BLOBS: &str = "blobs/sha256";
+/// Blobs being written.
+const INGEST: &str = "ingest";
 
 /// What the store remembers about one image.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -151,7 +160,7 @@ pub fn default_root() -> PathBuf {
 impl Store {
     /// Opens (creating if needed) the store at `root`; `write` takes the exclusive lock.
     pub fn open(root: &Path, write: bool) -> Result<Store> {
-        for d in ["blobs/sha256", "ingest"] {
+        for d in [BLOBS, INGEST] {
             let p = root.join(d);
             std::fs::create_dir_all(&p).map_err(io_err(&p))?;
         }
@@ -198,56 +207,30 @@ impl Store {
         &self.root
     }
 
-    fn blob_path(&self, d: &Digest) -> PathBuf {
-        self.root.join("blobs/sha256").join(d.hex())
+    pub(crate) fn blob_path(&self, d: &Digest) -> PathBuf {
+        self.root.join(BLOBS).join(d.hex())
+    }
+
+    pub(crate) fn ingest_dir(&self) -> PathBuf {
+        self.root.join(INGEST)
+    }
+
+    /// The file of a stored blob, for a reader that needs a path (an upload that may be
+    /// retried from the start).
+    pub fn blob_file(&self, d: &Digest) -> Result<PathBuf> {
+        let p = self.blob_path(d);
+        if p.is_file() {
+            Ok(p)
+        } else {
+            Err(Error::NotFound {
+                what: format!("{}: blob {d}", self.describe()),
+            })
+        }
     }
 
     /// Whether a verified blob is present.
     pub fn has_blob(&self, d: &Digest) -> bool {
         self.blob_path(d).is_file()
-    }
-
-    /// Streams `r` into the store: ingest file, fsync, verify digest (and size), rename.
-    pub fn put_blob(
-        &self,
-        r: &mut dyn Read,
-        expect: Option<&Digest>,
-        size: Option<u64>,
-    ) -> Result<Digest> {
-        let ingest = self.root.join("ingest");
-        let mut tmp = tempfile::NamedTempFile::new_in(&ingest).map_err(io_err(&ingest))?;
-        let mut h = HashingReader::new(r, Algorithm::Sha256);
-        io::copy(&mut h, tmp.as_file_mut()).map_err(|e| Error::Read {
-            what: "blob being stored".into(),
-            source: e,
-        })?;
-        let (d, n) = h.finish().map_err(|e| Error::Read {
-            what: "blob being stored".into(),
-            source: e,
-        })?;
-        if let Some(want) = size {
-            if want != n {
-                return Err(Error::SizeMismatch {
-                    what: format!("blob {d}"),
-                    expected: want,
-                    actual: n,
-                });
-            }
-        }
-        if let Some(e) = expect {
-            strata_core::digest::verify(&format!("blob {e}"), e, &d)?;
-        }
-        tmp.as_file().sync_all().map_err(io_err(tmp.path()))?;
-        let dest = self.blob_path(&d);
-        if !dest.exists() {
-            tmp.persist(&dest).map_err(|e| Error::io(&dest, e.error))?;
-        }
-        Ok(d)
-    }
-
-    /// Stores small bytes as a blob.
-    pub fn put_bytes(&self, bytes: &[u8]) -> Result<Digest> {
-        self.put_blob(&mut &bytes[..], None, Some(bytes.len() as u64))
     }
 
     /// Reads the name records.
@@ -308,7 +291,7 @@ impl Store {
                 }
             }
         }
-        let dir = self.root.join("blobs/sha256");
+        let dir = self.root.join(BLOBS);
         let mut removed = 0;
         for e in std::fs::read_dir(&dir).map_err(io_err(&dir))?.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -317,7 +300,7 @@ impl Store {
             }
         }
         // Leftover ingest files are from interrupted writes: nothing refers to them.
-        let ingest = self.root.join("ingest");
+        let ingest = self.ingest_dir();
         if let Ok(rd) = std::fs::read_dir(&ingest) {
             for e in rd.flatten() {
                 let _ = std::fs::remove_file(e.path());
@@ -372,7 +355,7 @@ impl Source for Store {
                 Ok(Member {
                     reader: Box::new(f),
                     size: meta.len(),
-                    identity: Some(format!("store-blob {d}")),
+                    identity: Some(Identity::StoreBlob(d.clone())),
                 })
             }
             Locator::Path(p) => Err(Error::NotFound {

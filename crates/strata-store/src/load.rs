@@ -52,12 +52,11 @@ pub struct LoadReport {
 
 fn store_layer(store: &Store, image: &Image, i: usize) -> Result<(Digest, u64, String, u64)> {
     let l = &image.layers[i];
-    let facts = store.facts();
     // A verified blob already here (an earlier or interrupted load): reuse it.
     let known = l.blob.digest.clone().or_else(|| Some(l.diff_id.clone()));
     if let Some(d) = &known {
         if store.has_blob(d) {
-            if let Some(stats) = facts.get(&format!("store-blob {d}")) {
+            if let Some(stats) = store.blob_facts(d) {
                 if stats.diff_id == l.diff_id {
                     let mt = media_for(stats.compression);
                     return Ok((d.clone(), stats.compressed_size, mt, stats.docker_size));
@@ -92,41 +91,30 @@ fn store_layer(store: &Store, image: &Image, i: usize) -> Result<(Digest, u64, S
         Compression::sniff(&magic[..got]),
         Compression::None | Compression::Gzip | Compression::Zstd
     );
-    let ingest = store.root().join("ingest");
-    let mut tmp = tempfile::NamedTempFile::new_in(&ingest).map_err(|e| Error::io(&ingest, e))?;
+    let mut blob = store.blob_writer()?;
     let expect = layer::Expect {
         digest: l.blob.digest.as_ref(),
         size: l.blob.size,
         diff_id: Some(&l.diff_id),
     };
-    let stats = {
-        let mut w = io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        let stats = if keep_raw {
-            let tee = Tee {
-                inner: m.reader,
-                out: &mut w,
-            };
-            layer::scan(&what, tee, &expect)?
-        } else {
-            let s = layer::read_to_tar(&what, m.reader, &expect, &mut [], &mut w)?;
-            layer::LayerStats {
-                digest: s.diff_id.clone(),
-                compressed_size: s.uncompressed_size,
-                compression: Compression::None,
-                ..s
-            }
+    let stats = if keep_raw {
+        let tee = Tee {
+            inner: m.reader,
+            out: &mut blob,
         };
-        w.flush().map_err(|e| Error::io(&ingest, e))?;
-        stats
+        layer::scan(&what, tee, &expect)?
+    } else {
+        let s = layer::read_to_tar(&what, m.reader, &expect, &mut [], &mut blob)?;
+        layer::LayerStats {
+            digest: s.diff_id.clone(),
+            compressed_size: s.uncompressed_size,
+            compression: Compression::None,
+            ..s
+        }
     };
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(tmp.path(), e))?;
-    let dest = store.root().join("blobs/sha256").join(stats.digest.hex());
-    if !dest.exists() {
-        tmp.persist(&dest).map_err(|e| Error::io(&dest, e.error))?;
-    }
-    facts.put(&format!("store-blob {}", stats.digest), &stats);
+    // The writer hashed what it stored: the digest the layer read found must be that.
+    blob.commit(Some(stats.compressed_size), Some(&stats.digest))?;
+    store.record_blob_facts(&stats);
     Ok((
         stats.digest.clone(),
         stats.compressed_size,

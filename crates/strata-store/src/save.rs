@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::io::{self, Read, Seek, Write};
 use std::sync::Arc;
 
-use strata_core::digest::Digest;
+use strata_core::digest::{Algorithm, Digest, HashingReader};
 use strata_core::error::{Error, Result};
 use strata_core::image::{Image, Selector};
 use strata_core::layer::Compression;
 use strata_core::reference::Reference;
-use strata_core::source::Source;
+use strata_core::source::{Locator, Source};
 
 use crate::Store;
 
@@ -144,16 +144,11 @@ pub fn save_docker_archive(
             if !written.contains_key(&v1) {
                 let what = format!("{}: layer {}", store.describe(), l.diff_id);
                 // The uncompressed size is needed for the tar header: use the stored facts.
-                let size = store
-                    .facts()
-                    .get(&format!(
-                        "store-blob {}",
-                        l.blob
-                            .digest
-                            .as_ref()
-                            .map(|d| d.to_string())
-                            .unwrap_or_default()
-                    ))
+                let size = l
+                    .blob
+                    .digest
+                    .as_ref()
+                    .and_then(|d| store.blob_facts(d))
                     .map(|s| s.uncompressed_size)
                     .ok_or_else(|| Error::malformed(&what, "no layer facts in the store"))?;
                 add_bytes(&mut b, &format!("{v1}/VERSION"), b"1.0")?;
@@ -251,12 +246,16 @@ pub fn save_oci_archive(
             if !seen.insert(d.clone()) {
                 continue;
             }
-            let p = store.root().join("blobs/sha256").join(d.hex());
-            let f = std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
-            let size = f.metadata().map_err(|e| Error::io(&p, e))?.len();
-            let mut h = header(size, 0o644);
+            let m = store.open(&Locator::Digest(d.clone()))?;
+            let mut h = header(m.size, 0o644);
             let path = format!("blobs/sha256/{}", d.hex());
-            b.append_data(&mut h, &path, f).map_err(tar_err(&path))?;
+            // Nothing leaves unverified: a blob damaged on disk since it was stored fails
+            // here (and the caller discards the output file).
+            let mut r = HashingReader::new(m.reader, Algorithm::Sha256);
+            b.append_data(&mut h, &path, &mut r)
+                .map_err(tar_err(&path))?;
+            let (got, _) = r.finish().map_err(tar_err(&path))?;
+            strata_core::digest::verify(&format!("{}: blob {d}", store.describe()), &d, &got)?;
         }
         let names: Vec<String> = if tags.is_empty() {
             vec![String::new()]

@@ -12,7 +12,7 @@ use anyhow::Result;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use strata_core::manifest::Platform;
 use strata_core::reference::Reference;
-use strata_registry::pull::{Event, Options};
+use strata_registry::pull::{Event, LayerStatus, Options};
 
 use crate::output::print;
 
@@ -55,54 +55,51 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let style = ProgressStyle::with_template("{prefix}: {msg} {wide_bar} {bytes}/{total_bytes}")
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
+    let plain = ProgressStyle::with_template("{prefix}: {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
     let on = |ev: Event| {
         if args.quiet {
             return;
         }
         if !tty {
-            if let Event::Line(l) = ev {
-                print(&format!("{l}\n"));
+            // Docker's transcript: every state but the byte counts.
+            match ev {
+                Event::Pulling { head, repo } => print(&format!("{head}: Pulling from {repo}\n")),
+                Event::Layer {
+                    status: LayerStatus::Downloading { .. },
+                    ..
+                } => {}
+                Event::Layer { id, status } => print(&format!("{id}: {}\n", status.docker_text())),
             }
             return;
         }
         let Ok(mut b) = bars.lock() else { return };
         match ev {
-            Event::Line(l) => match l.split_once(": ") {
-                Some((id, status))
-                    if id.len() == 12 && id.bytes().all(|c| c.is_ascii_hexdigit()) =>
-                {
-                    let entry = b.entry(id.to_string()).or_insert_with(|| {
-                        let pb = mp.add(ProgressBar::new(0));
-                        pb.set_style(
-                            ProgressStyle::with_template("{prefix}: {msg}")
-                                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                        );
-                        pb.set_prefix(id.to_string());
-                        (pb, None)
-                    });
-                    entry.0.set_message(status.to_string());
-                    if status == "Pull complete" || status == "Already exists" {
-                        entry.0.set_style(
-                            ProgressStyle::with_template("{prefix}: {msg}")
-                                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                        );
+            Event::Pulling { head, repo } => {
+                let _ = mp.println(format!("{head}: Pulling from {repo}"));
+            }
+            Event::Layer { id, status } => {
+                let entry = b.entry(id.clone()).or_insert_with(|| {
+                    let pb = mp.add(ProgressBar::new(0));
+                    pb.set_style(plain.clone());
+                    pb.set_prefix(id);
+                    (pb, None)
+                });
+                entry.0.set_message(status.docker_text());
+                match status {
+                    LayerStatus::Downloading { total, done } => {
+                        entry.0.set_style(style.clone());
+                        entry.0.set_length(total);
+                        entry.1 = Some(done);
+                    }
+                    s if s.is_final() => {
+                        entry.0.set_style(plain.clone());
                         entry.0.finish();
                         entry.1 = None;
                     }
-                }
-                _ => {
-                    let _ = mp.println(l);
-                }
-            },
-            Event::Started { id, total, done } => {
-                if let Some(entry) = b.get_mut(&id) {
-                    entry.0.set_style(style.clone());
-                    entry.0.set_length(total);
-                    entry.0.set_message("Downloading");
-                    entry.1 = Some(done);
+                    _ => {}
                 }
             }
-            Event::Finished { .. } => {}
         }
     };
     let result = std::thread::scope(|s| {

@@ -39,7 +39,6 @@ pub fn delete_image(
     };
     // Layers this image uses that no other image does, topmost first (chain IDs).
     let source: std::sync::Arc<dyn Source> = store.clone();
-    let facts = store.facts();
     let mine = Image::open(source.clone(), &Selector::Name(id.to_string()), None)
         .map(|i| {
             i.layers
@@ -49,7 +48,7 @@ pub fn delete_image(
                         .blob
                         .digest
                         .as_ref()
-                        .and_then(|d| facts.get(&format!("store-blob {d}")))
+                        .and_then(|d| store.blob_facts(d))
                         .map(|s| s.docker_size)
                         .unwrap_or(0);
                     (l.diff_id.clone(), size)
