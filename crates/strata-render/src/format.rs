@@ -3,7 +3,7 @@
 
 use crate::FormatError;
 use crate::tabwriter::TabWriter;
-use crate::template::{Template, Value};
+use gotemplate::{Template, Value};
 
 /// Docker's pre-processing of a `--format` string: strip `table`, trim spaces, turn the
 /// two-character sequences `\t` and `\n` into real tabs and newlines.

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::template::{Struct, Value};
 use crate::time::parse_rfc3339;
 use crate::units::{human_duration_nanos, human_size_with_precision};
 use crate::width::ellipsis;
+use gotemplate::{Struct, Value};
 
 /// One history row as the daemon's `ImageHistory` returns it.
 #[derive(Debug, Clone)]

@@ -10,8 +10,8 @@ use strata_core::reference::Reference;
 
 use crate::FormatError;
 use crate::history::{ZERO_UNIX, truncate_id};
-use crate::template::{Struct, Value};
 use crate::units::{human_duration_nanos, human_size, human_size_with_precision};
+use gotemplate::{Struct, Value};
 
 /// One image in the store, as the daemon's image list sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

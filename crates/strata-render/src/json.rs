@@ -21,30 +21,7 @@ pub fn write_string(out: &mut String, s: &str, escape_html: bool) {
     write_string_with(out, s, escape_html, false);
 }
 
-/// Writes `s` as a Go JSON string literal; `named_bf` writes `\b` and `\f` as Go 1.22+ does
-/// (the docker CLI 28's own encoder), instead of `\u0008` and `\u000c`.
-pub fn write_string_with(out: &mut String, s: &str, escape_html: bool, named_bf: bool) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\u{8}' if named_bf => out.push_str("\\b"),
-            '\u{c}' if named_bf => out.push_str("\\f"),
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' if escape_html => {
-                out.push_str(&format!("\\u00{:02x}", c as u32));
-            }
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u00{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+pub use gotemplate::write_json_string as write_string_with;
 
 /// Writes Go string bytes as a JSON string literal, as Go 1.24's encoder does: each byte of
 /// invalid UTF-8 becomes `\ufffd`.

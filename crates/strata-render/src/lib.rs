@@ -1,5 +1,6 @@
 //! Docker-compatible rendering: inspect JSON, history tables, human sizes and durations,
-//! and the docker CLI's Go templates (`--format`). Pure: everything writes to strings.
+//! and `--format` through the docker CLI's Go templates (the `gotemplate`
+//! crate). Pure: everything writes to strings.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -10,7 +11,6 @@ pub mod inspect;
 pub mod json;
 pub mod json_text;
 pub mod tabwriter;
-pub mod template;
 pub mod time;
 pub mod units;
 pub mod width;

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use gotemplate::{Struct, Value};
 use serde_json::Value as J;
 use strata_render::json::{Style, encode};
-use strata_render::template::{Struct, Value};
 
 fn compact(v: &J) -> String {
     encode(

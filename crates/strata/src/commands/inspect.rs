@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use gotemplate::Template;
 use strata_core::report::ImageReport;
 use strata_render::inspect::{InspectFacts, inspect_value, render_default, strata_graph_driver};
-use strata_render::template::Template;
 
 use crate::output::{Exit, error_line, print};
 

@@ -6,6 +6,8 @@
 //! `fmt` does and provides Go's builtins plus docker's `json`, `split`, `join`, `title`, `lower`,
 //! `upper`, `pad` and `truncate`.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod exec;
 mod funcs;
 mod gofmt;
@@ -21,6 +23,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use json::write_string_with as write_json_string;
 pub use value::{Struct, Value};
 
 /// Each template's tree as Go's parse tests print it (`Root.String()`, text quoted), parsing

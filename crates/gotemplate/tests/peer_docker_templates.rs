@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use gotemplate::{Struct, Template, Value};
 use serde_json::Value as J;
-use strata_render::template::{Struct, Template, Value};
 
 fn data() -> J {
     serde_json::from_str(include_str!("peer/docker_cli_templates.json")).unwrap()

@@ -395,7 +395,7 @@ fn parse_int0(s: &str) -> Option<i64> {
 /// `strconv.ParseFloat(s, 64)`: decimal and hexadecimal (`0x1.8p1`) syntax, underscores
 /// between digits; out of range is an error.
 fn parse_float(s: &str) -> Option<f64> {
-    strata_core::units::parse_go_float(s).ok()
+    gostrconv::parse_float(s).ok()
 }
 
 fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {

@@ -522,7 +522,7 @@ impl<'t, 'd> State<'t, 'd, '_> {
     ) -> R<RV<'d>> {
         if !receiver.is_valid() {
             // missingkey=error treats nil data as a missing map key.
-            if crate::template::value::RAW_MODE.with(|r| r.get()) {
+            if crate::value::RAW_MODE.with(|r| r.get()) {
                 return Err(self.err(format!("nil data; no entry for key {}", gofmt::quote(name))));
             }
             return Ok(RV::invalid());
@@ -570,7 +570,7 @@ impl<'t, 'd> State<'t, 'd, '_> {
                     Value::Map(Some(m)) => m.get(name),
                     _ => None,
                 });
-                if e.is_none() && crate::template::value::RAW_MODE.with(|r| r.get()) {
+                if e.is_none() && crate::value::RAW_MODE.with(|r| r.get()) {
                     return Err(
                         self.err(format!("map has no entry for key {}", gofmt::quote(name)))
                     );
@@ -708,11 +708,11 @@ impl<'t, 'd> State<'t, 'd, '_> {
                         (Param::Str, Some(Value::String(_))) => true,
                         (Param::Int, Some(Value::Int(_))) => true,
                         (Param::StrList, Some(Value::List(None))) => {
-                            !crate::template::value::RAW_MODE.with(|r| r.get())
+                            !crate::value::RAW_MODE.with(|r| r.get())
                         }
                         (Param::StrList, Some(Value::List(Some(l)))) => {
                             // Decoded JSON holds []interface{}, which is not a []string.
-                            !crate::template::value::RAW_MODE.with(|r| r.get())
+                            !crate::value::RAW_MODE.with(|r| r.get())
                                 && l.iter().all(|v| matches!(v, Value::String(_)))
                         }
                         _ => false,

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use gotemplate::{Struct, Template, Value};
 use serde_json::Value as J;
-use strata_render::template::{Struct, Template, Value};
 
 fn data() -> J {
     serde_json::from_str(include_str!("peer/go_text_template_go1.24.json")).unwrap()
@@ -323,10 +323,7 @@ fn parse_tests() {
     let mut complex = 0;
     for row in d["parseTests"].as_array().unwrap() {
         let name = row["name"].as_str().unwrap();
-        let got = strata_render::template::debug_trees(
-            row["input"].as_str().unwrap(),
-            &["printf", "contains"],
-        );
+        let got = gotemplate::debug_trees(row["input"].as_str().unwrap(), &["printf", "contains"]);
         match (got, row["ok"].as_bool().unwrap()) {
             (Ok(trees), true) => {
                 let root = trees
@@ -359,10 +356,7 @@ fn multi_parse_tests() {
     let d = data();
     for row in d["multiParseTests"].as_array().unwrap() {
         let name = row["name"].as_str().unwrap();
-        let got = strata_render::template::debug_trees(
-            row["input"].as_str().unwrap(),
-            &["printf", "contains"],
-        );
+        let got = gotemplate::debug_trees(row["input"].as_str().unwrap(), &["printf", "contains"]);
         if !row["ok"].as_bool().unwrap() {
             assert!(got.is_err(), "{name}");
             continue;
@@ -387,7 +381,7 @@ fn strata_core_quote(s: &str) -> String {
     if s.is_empty() {
         String::new()
     } else {
-        strata_core::gojson::quote(s)
+        gostrconv::quote(s)
     }
 }
 
@@ -401,7 +395,7 @@ fn number_tests() {
         let text = row["text"].as_str().unwrap();
         if row["isComplex"].as_bool() == Some(true) {
             // strata refuses complex constants, saying so.
-            let e = strata_render::template::debug_number(text).unwrap_err();
+            let e = gotemplate::debug_number(text).unwrap_err();
             assert!(
                 e.contains("complex constants are not supported"),
                 "{text}: {e}"
@@ -409,7 +403,7 @@ fn number_tests() {
             skipped += 1;
             continue;
         }
-        let got = strata_render::template::debug_number(text);
+        let got = gotemplate::debug_number(text);
         match (got, row["ok"].as_bool().unwrap()) {
             (Ok((i, u, f, i64v, u64v, f64v)), true) => {
                 let want = (

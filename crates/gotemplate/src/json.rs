@@ -5,7 +5,32 @@ use super::value::Value;
 
 /// Appends `s` as a JSON string the way the CLI's Go 1.24 encoder does with HTML escaping off.
 pub(crate) fn write_string(out: &mut String, s: &str) {
-    crate::json::write_string_with(out, s, false, true);
+    write_string_with(out, s, false, true);
+}
+
+/// Writes `s` as a Go JSON string literal; `named_bf` writes `\b` and `\f` as Go 1.22+ does
+/// (the docker CLI 28's own encoder), instead of `\u0008` and `\u000c`.
+pub fn write_string_with(out: &mut String, s: &str, escape_html: bool, named_bf: bool) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\u{8}' if named_bf => out.push_str("\\b"),
+            '\u{c}' if named_bf => out.push_str("\\f"),
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' if escape_html => {
+                out.push_str(&format!("\\u00{:02x}", c as u32));
+            }
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u00{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 fn write_float(out: &mut String, f: f64) -> Option<()> {
