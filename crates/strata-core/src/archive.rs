@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::files::{Files, Member, TarFiles};
+use crate::files::{Files, Member, TarFiles, read_capped};
 use crate::manifest::media;
 use crate::source::{Candidate, LayerRef, Locator, Root, Source};
 
@@ -46,46 +46,6 @@ impl DockerArchive {
         };
         Ok(DockerArchive { files, oci })
     }
-}
-
-/// Reads a small JSON member with a size cap.
-pub fn read_capped(files: &dyn Files, path: &str, cap: u64) -> Result<Vec<u8>> {
-    let m = files.open(path)?;
-    read_member_capped(m, &format!("{}: {path}", files.describe()), cap)
-}
-
-/// Reads an opened member fully, refusing members over `cap` bytes.
-pub fn read_member_capped(m: Member, what: &str, cap: u64) -> Result<Vec<u8>> {
-    use std::io::Read;
-    if m.size > cap {
-        return Err(Error::LimitExceeded {
-            what: what.to_string(),
-            limit: format!("{cap} bytes"),
-        });
-    }
-    let mut buf = Vec::with_capacity(usize::try_from(m.size).unwrap_or(0));
-    m.reader
-        .take(cap + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::Read {
-            what: what.to_string(),
-            source: e,
-        })?;
-    if buf.len() as u64 > cap {
-        return Err(Error::LimitExceeded {
-            what: what.to_string(),
-            limit: format!("{cap} bytes"),
-        });
-    }
-    Ok(buf)
-}
-
-/// The digest a content-addressed member path implies (`blobs/sha256/<hex>`).
-pub fn digest_from_blob_path(path: &str) -> Option<Digest> {
-    let p = path.trim_start_matches("./");
-    let rest = p.strip_prefix("blobs/")?;
-    let (alg, hex) = rest.split_once('/')?;
-    Digest::parse(&format!("{alg}:{hex}")).ok()
 }
 
 /// The most v1 images one chain may hold (Docker's layer limit is far lower).
@@ -197,7 +157,7 @@ impl Source for DockerArchive {
             let mut layers = Vec::new();
             for l in &e.layers {
                 crate::files::clean_member_path(&what, l)?;
-                let digest = digest_from_blob_path(l);
+                let digest = Digest::from_blob_path(l);
                 let size = self
                     .files
                     .open(l)
@@ -238,9 +198,7 @@ impl Source for DockerArchive {
         match (&self.oci, locator) {
             (Some(oci), _) => oci.open(locator),
             (None, Locator::Path(p)) => self.files.open(p),
-            (None, Locator::Digest(d)) => self
-                .files
-                .open(&format!("blobs/{}", d.to_string().replacen(':', "/", 1))),
+            (None, Locator::Digest(d)) => self.files.open(&d.blob_path()),
         }
     }
 }

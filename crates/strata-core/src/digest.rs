@@ -26,7 +26,8 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
-    fn name(self) -> &'static str {
+    /// The name digests and OCI blob paths use (`sha256`).
+    pub fn name(self) -> &'static str {
         match self {
             Algorithm::Sha256 => "sha256",
             Algorithm::Sha384 => "sha384",
@@ -92,6 +93,19 @@ impl Digest {
     /// The first 12 hex digits, as Docker's short IDs.
     pub fn short(&self) -> &str {
         &self.hex[..12]
+    }
+
+    /// The digest an OCI layout blob path names (`blobs/<algorithm>/<hex>`, `./` allowed).
+    pub fn from_blob_path(path: &str) -> Option<Digest> {
+        let p = path.trim_start_matches("./");
+        let rest = p.strip_prefix("blobs/")?;
+        let (alg, hex) = rest.split_once('/')?;
+        Digest::parse(&format!("{alg}:{hex}")).ok()
+    }
+
+    /// Where an OCI layout keeps this blob (`blobs/<algorithm>/<hex>`).
+    pub fn blob_path(&self) -> String {
+        format!("blobs/{}/{}", self.algorithm.name(), self.hex)
     }
 
     /// Whether `bytes` hash to this digest.
@@ -213,6 +227,19 @@ pub fn verify(what: &str, expected: &Digest, actual: &Digest) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blob_paths_round_trip() {
+        let d = Digest::sha256_of(b"x");
+        assert_eq!(d.blob_path(), format!("blobs/sha256/{}", d.hex()));
+        assert_eq!(Digest::from_blob_path(&d.blob_path()), Some(d.clone()));
+        assert_eq!(
+            Digest::from_blob_path(&format!("./{}", d.blob_path())),
+            Some(d)
+        );
+        assert_eq!(Digest::from_blob_path("blobs/sha256/xyz"), None);
+        assert_eq!(Digest::from_blob_path("other/sha256/00"), None);
+    }
 
     #[test]
     fn parse_and_hash() {

@@ -6,15 +6,16 @@
 
 use std::path::PathBuf;
 
+use crate::compression::Compression;
 use crate::digest::Digest;
-use crate::layer::{Compression, LayerStats};
+use crate::layer::LayerStats;
 
 /// What identifies a layer's bytes for the cache. Every key is built here, so no caller
 /// spells the key format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
     /// Bytes of a file (or a section of one) as they are on disk now: path, device, inode,
-    /// size and times (see [`crate::files::file_identity`]).
+    /// size and times (`files::file_identity`).
     File(String),
     /// A blob in strata's store, which holds only verified blobs: its digest is its identity.
     StoreBlob(Digest),

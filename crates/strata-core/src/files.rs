@@ -196,8 +196,8 @@ impl TarFiles {
         if n == 0 {
             return Err(Error::malformed(path.display().to_string(), "empty file"));
         }
-        let compression = crate::layer::Compression::sniff(&magic[..n]);
-        let file = if compression == crate::layer::Compression::None {
+        let compression = crate::compression::Compression::sniff(&magic[..n]);
+        let file = if compression == crate::compression::Compression::None {
             f
         } else {
             decompressed_archive(path, &meta, f, compression)?
@@ -312,7 +312,7 @@ fn decompressed_archive(
     path: &Path,
     meta: &std::fs::Metadata,
     f: File,
-    compression: crate::layer::Compression,
+    compression: crate::compression::Compression,
 ) -> Result<File> {
     let label = path.display().to_string();
     let cache = crate::facts_cache::FactsCache::from_env().sibling("archives");
@@ -541,6 +541,38 @@ impl Seek for Section {
             )),
         }
     }
+}
+
+/// Reads a small JSON member with a size cap.
+pub fn read_capped(files: &dyn Files, path: &str, cap: u64) -> Result<Vec<u8>> {
+    let m = files.open(path)?;
+    read_member_capped(m, &format!("{}: {path}", files.describe()), cap)
+}
+
+/// Reads an opened member fully, refusing members over `cap` bytes.
+pub fn read_member_capped(m: Member, what: &str, cap: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    if m.size > cap {
+        return Err(Error::LimitExceeded {
+            what: what.to_string(),
+            limit: format!("{cap} bytes"),
+        });
+    }
+    let mut buf = Vec::with_capacity(usize::try_from(m.size).unwrap_or(0));
+    m.reader
+        .take(cap + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::Read {
+            what: what.to_string(),
+            source: e,
+        })?;
+    if buf.len() as u64 > cap {
+        return Err(Error::LimitExceeded {
+            what: what.to_string(),
+            limit: format!("{cap} bytes"),
+        });
+    }
+    Ok(buf)
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::archive::read_member_capped;
 use crate::digest::{Digest, verify};
 use crate::error::{Error, Result};
 use crate::facts_cache::FactsCache;
+use crate::files::read_member_capped;
 use crate::gojson;
 use crate::layer::{self, IndexBuilder, IndexCache, LayerIndex, LayerStats};
 use crate::manifest::{Descriptor, MAX_JSON, Manifest, Platform, media};
@@ -244,7 +244,7 @@ impl Image {
                 let m = src.open(&Locator::Path(config.clone()))?;
                 let bytes = read_member_capped(m, &what, MAX_JSON)?;
                 let id = Digest::sha256_of(&bytes);
-                if let Some(named) = crate::archive::digest_from_blob_path(config) {
+                if let Some(named) = Digest::from_blob_path(config) {
                     verify(&what, &named, &id)?;
                 }
                 Image::assemble(
@@ -580,6 +580,14 @@ impl Image {
         Ok((out, estimated))
     }
 
+    /// The index cache beside the facts cache (the store's own, or the user's).
+    fn index_cache(&self) -> IndexCache {
+        match self.facts().sibling("layer-index") {
+            Some(dir) => IndexCache::at(dir),
+            None => IndexCache::disabled(),
+        }
+    }
+
     fn facts(&self) -> FactsCache {
         self.source
             .facts_cache()
@@ -640,7 +648,7 @@ impl Image {
     /// otherwise the layer is read once, which gives its facts and its index together.
     pub fn indexes(&self) -> Result<Vec<LayerIndex>> {
         let facts = self.facts();
-        let cache = IndexCache::for_source(self.source());
+        let cache = self.index_cache();
         crate::pool::run(self.layers.len(), crate::pool::layer_threads(), |i| {
             let l = &self.layers[i];
             if self.cached(l, &facts)?.is_some() {
@@ -659,7 +667,7 @@ impl Image {
     /// builds them.
     pub fn indexes_without_digests(&self) -> Result<Vec<LayerIndex>> {
         let facts = self.facts();
-        let cache = IndexCache::for_source(self.source());
+        let cache = self.index_cache();
         crate::pool::run(self.layers.len(), crate::pool::layer_threads(), |i| {
             let l = &self.layers[i];
             if self.cached(l, &facts)?.is_some() {
@@ -685,7 +693,7 @@ impl Image {
     /// content digests) and dropped after `f`.
     pub fn each_index(&self, mut f: impl FnMut(usize, &LayerIndex) -> Result<()>) -> Result<()> {
         let facts = self.facts();
-        let cache = IndexCache::for_source(self.source());
+        let cache = self.index_cache();
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);

@@ -3,9 +3,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::archive::read_capped;
 use crate::error::{Error, Result};
-use crate::files::{DirFiles, Files, Member, TarFiles};
+use crate::files::{DirFiles, Files, Member, TarFiles, read_capped};
 use crate::manifest::{Index, MAX_JSON, media};
 use crate::source::{Candidate, Locator, Root, Source};
 
@@ -95,7 +94,7 @@ impl Source for OciLayout {
     fn open(&self, locator: &Locator) -> Result<Member> {
         match locator {
             Locator::Digest(d) => {
-                let path = format!("blobs/{}", d.to_string().replacen(':', "/", 1));
+                let path = d.blob_path();
                 self.files.open(&path).map_err(|e| match e {
                     Error::NotFound { .. } => Error::NotFound {
                         what: format!("{}: blob {d}", self.files.describe()),

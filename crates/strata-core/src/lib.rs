@@ -19,6 +19,7 @@
 
 pub mod archive;
 pub mod compare;
+pub mod compression;
 pub mod digest;
 pub mod efficiency;
 pub mod error;

@@ -2,7 +2,6 @@
 //! (Docker v2 schema 2, Docker manifest list, OCI manifest, OCI index).
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Deserialize;
 
@@ -98,55 +97,7 @@ fn de_digest<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Dige
     Digest::parse(&s).map_err(serde::de::Error::custom)
 }
 
-/// An OS/architecture pair with optional variant (OCI `platform`); parsing, normalising and
-/// matching follow containerd (see [`crate::platform`]).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
-pub struct Platform {
-    /// Operating system (`linux`).
-    #[serde(default)]
-    pub os: String,
-    /// CPU architecture (`amd64`).
-    #[serde(default)]
-    pub architecture: String,
-    /// Architecture variant (`v8`).
-    #[serde(default)]
-    pub variant: Option<String>,
-    /// OS version (Windows).
-    #[serde(rename = "os.version", default)]
-    pub os_version: Option<String>,
-    /// Required OS features (Windows).
-    #[serde(rename = "os.features", default)]
-    pub os_features: Option<Vec<String>>,
-}
-
-impl Platform {
-    /// Parses a `--platform` specifier as containerd does (`linux/arm64`, `arm64`,
-    /// `windows(10.0.17763)`), keeping it as typed; normalisation happens when matching.
-    pub fn parse(s: &str) -> Result<Platform> {
-        crate::platform::parse(s).map_err(|e| Error::InvalidInput(format!("invalid platform: {e}")))
-    }
-
-    /// The platform this program runs on (containerd's `DefaultSpec`).
-    pub fn host() -> Platform {
-        crate::platform::default_spec()
-    }
-
-    /// containerd's normalisation: `aarch64` → `arm64`, `x86_64` → `amd64`, `armhf` → `arm/v7`.
-    pub fn normalized(&self) -> Platform {
-        crate::platform::normalize(self)
-    }
-
-    /// Whether an image for `other` runs where `self` is wanted (containerd's `Only`).
-    pub fn matches(&self, other: &Platform) -> bool {
-        crate::platform::Matcher::only(self).matches(other)
-    }
-}
-
-impl fmt::Display for Platform {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::platform::format_all(self))
-    }
-}
+pub use crate::platform::Platform;
 
 /// An image manifest (Docker schema 2 or OCI).
 #[derive(Debug, Clone, Deserialize)]

@@ -64,7 +64,7 @@ pub struct Candidate {
 }
 
 /// A place images are read from. Implementations only list entries and hand out raw bytes;
-/// parsing, verification and platform choice happen once, in [`crate::image`].
+/// parsing, verification and platform choice happen once, in `image.rs`.
 pub trait Source: Send + Sync {
     /// Human-readable location used in every error (`docker-archive:app.tar`).
     fn describe(&self) -> String;

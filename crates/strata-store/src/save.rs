@@ -248,7 +248,7 @@ pub fn save_oci_archive(
             }
             let m = store.open(&Locator::Digest(d.clone()))?;
             let mut h = header(m.size, 0o644);
-            let path = format!("blobs/sha256/{}", d.hex());
+            let path = d.blob_path();
             // Nothing leaves unverified: a blob damaged on disk since it was stored fails
             // here (and the caller discards the output file).
             let mut r = HashingReader::new(m.reader, Algorithm::Sha256);

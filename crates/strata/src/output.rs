@@ -75,13 +75,31 @@ pub fn chain_line(e: &anyhow::Error) -> String {
     msg
 }
 
+/// A name the store could not resolve (bad reference or no such image), which each verb
+/// reports as the daemon's error: `Error response from daemon: <error>`.
+#[derive(Debug)]
+pub struct Lookup {
+    /// The name as typed.
+    pub name: String,
+    /// The daemon's message (`invalid reference format`, `No such image: x:latest`).
+    pub error: String,
+}
+
+impl std::fmt::Display for Lookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Error response from daemon: {}", self.error)
+    }
+}
+
+impl std::error::Error for Lookup {}
+
 /// Reports an error and picks the exit code.
 pub fn fail(e: &anyhow::Error) -> ExitCode {
     if let Some(x) = e.downcast_ref::<Exit>() {
         error_line(&x.message);
         return ExitCode::from(x.code);
     }
-    if let Some(l) = e.downcast_ref::<crate::commands::Lookup>() {
+    if let Some(l) = e.downcast_ref::<Lookup>() {
         error_line(&l.to_string());
         return ExitCode::from(1);
     }

@@ -427,14 +427,9 @@ fn rd_bytes(r: &mut impl Read, n: usize) -> Option<Vec<u8>> {
 }
 
 impl IndexCache {
-    /// The cache for a source: the store's own, or the user's.
-    pub fn for_source(source: &dyn crate::source::Source) -> IndexCache {
-        let facts = source
-            .facts_cache()
-            .unwrap_or_else(crate::facts_cache::FactsCache::from_env);
-        IndexCache {
-            dir: facts.sibling("layer-index"),
-        }
+    /// A disabled cache.
+    pub fn disabled() -> IndexCache {
+        IndexCache { dir: None }
     }
 
     /// A cache in this directory.

@@ -12,12 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::error::{Error, Result};
 
-pub mod compression;
 pub mod index;
 pub mod tar;
 pub mod unpack;
 
-pub use compression::Compression;
+pub use crate::compression::Compression;
 pub use index::{Change, IndexBuilder, IndexCache, LayerIndex, Node};
 pub use unpack::{Kind, Op};
 

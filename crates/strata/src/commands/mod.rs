@@ -97,23 +97,7 @@ use strata_core::manifest::Platform;
 use strata_core::reference::Reference;
 use strata_core::source::Source;
 
-/// A name the store could not resolve (bad reference or no such image), which each verb
-/// reports as the daemon's error: `Error response from daemon: <error>`.
-#[derive(Debug)]
-pub struct Lookup {
-    /// The name as typed.
-    pub name: String,
-    /// The daemon's message (`invalid reference format`, `No such image: x:latest`).
-    pub error: String,
-}
-
-impl std::fmt::Display for Lookup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Error response from daemon: {}", self.error)
-    }
-}
-
-impl std::error::Error for Lookup {}
+pub use crate::output::Lookup;
 
 /// The daemon's own parse of a name the CLI accepted (Docker 20.10's rules are older: an
 /// uppercase first component, a long host), as `pull` and `push` meet it.
