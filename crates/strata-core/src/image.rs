@@ -720,7 +720,8 @@ impl Image {
         Ok(())
     }
 
-    fn layer_what(&self, l: &ImageLayer) -> String {
+    /// How errors name a layer of this image (`<source>: layer <digest or member>`).
+    pub fn layer_what(&self, l: &ImageLayer) -> String {
         match &l.blob.locator {
             Locator::Digest(d) => format!("{}: layer {d}", self.source.describe()),
             Locator::Path(p) => format!("{}: layer {p}", self.source.describe()),

@@ -20,6 +20,7 @@
 pub mod archive;
 pub mod compare;
 pub mod compression;
+pub mod copy;
 pub mod digest;
 pub mod efficiency;
 pub mod error;

@@ -72,6 +72,21 @@ pub trait Source: Send + Sync {
     fn candidates(&self) -> Result<Vec<Candidate>>;
     /// Opens a blob's raw, unverified bytes.
     fn open(&self, locator: &Locator) -> Result<Member>;
+    /// Opens a blob's raw bytes from `offset` on (a resumed copy); `size` is the blob's
+    /// size when known.
+    fn open_from(&self, locator: &Locator, offset: u64, size: Option<u64>) -> Result<Member> {
+        let _ = size;
+        let mut m = self.open(locator)?;
+        if offset > 0 {
+            m.reader
+                .seek(std::io::SeekFrom::Start(offset))
+                .map_err(|e| crate::error::Error::Read {
+                    what: format!("{}: {locator:?}", self.describe()),
+                    source: e,
+                })?;
+        }
+        Ok(m)
+    }
     /// Opens a JSON blob (manifest, index or config) named by a descriptor; sources where
     /// manifests and blobs live apart (registries) use the media type to choose.
     fn open_descriptor(&self, desc: &Descriptor) -> Result<Member> {

@@ -122,6 +122,24 @@ impl Source for RegistrySource {
         }])
     }
 
+    fn open_from(&self, locator: &Locator, offset: u64, size: Option<u64>) -> Result<Member> {
+        match locator {
+            // A Range request: the registry sends only what an interrupted copy lacks.
+            Locator::Digest(d) => Ok(Member {
+                reader: Box::new(LazyBlob(BlobReader::new(
+                    self.client.clone(),
+                    self.reference.path(),
+                    d,
+                    offset,
+                    size,
+                ))),
+                size: size.unwrap_or(0),
+                identity: Some(strata_core::facts_cache::Identity::RegistryBlob(d.clone())),
+            }),
+            Locator::Path(_) => self.open(locator),
+        }
+    }
+
     fn open(&self, locator: &Locator) -> Result<Member> {
         match locator {
             Locator::Digest(d) => Ok(Member {

@@ -229,6 +229,72 @@ impl Write for BlobWriter<'_> {
     }
 }
 
+impl strata_core::copy::BlobSink for BlobWriter<'_> {
+    fn resumed(&self) -> u64 {
+        self.resumed
+    }
+
+    fn resumed_bytes(&self) -> Result<Box<dyn Read + Send>> {
+        Ok(Box::new(BlobWriter::resumed_bytes(self)?))
+    }
+
+    fn sync_handle(&self) -> Option<File> {
+        BlobWriter::sync_handle(self)
+    }
+
+    fn commit(self: Box<Self>, size: Option<u64>, digest: Option<&Digest>) -> Result<Digest> {
+        BlobWriter::commit(*self, size, digest)
+    }
+
+    fn discard(self: Box<Self>) {
+        BlobWriter::discard(*self)
+    }
+}
+
+/// The store as the copy engine's destination: OCI media types exist for plain, gzip and zstd
+/// layers only, so others are stored as their plain tar.
+impl strata_core::copy::Sink for Store {
+    fn describe(&self) -> String {
+        strata_core::source::Source::describe(self)
+    }
+
+    fn has_blob(&self, d: &Digest) -> bool {
+        Store::has_blob(self, d)
+    }
+
+    fn open_blob(&self, d: &Digest) -> Result<Box<dyn Read + Send>> {
+        let m = strata_core::source::Source::open(
+            self,
+            &strata_core::source::Locator::Digest(d.clone()),
+        )?;
+        Ok(Box::new(m.reader))
+    }
+
+    fn blob_writer(
+        &self,
+        resume_as: Option<&Digest>,
+        size: Option<u64>,
+    ) -> Result<Box<dyn strata_core::copy::BlobSink + '_>> {
+        Ok(match resume_as {
+            Some(d) => Box::new(self.resume_blob(d, size)?),
+            None => Box::new(Store::blob_writer(self)?),
+        })
+    }
+
+    fn layer_facts(&self, d: &Digest) -> Option<LayerStats> {
+        self.blob_facts(d)
+    }
+
+    fn record_layer_facts(&self, s: &LayerStats) {
+        self.record_blob_facts(s)
+    }
+
+    fn keeps(&self, c: strata_core::compression::Compression) -> bool {
+        use strata_core::compression::Compression;
+        matches!(c, Compression::None | Compression::Gzip | Compression::Zstd)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,32 +1,18 @@
 //! Loading images from any source into the store (what `docker load` does): every blob is
 //! streamed once, verified, and written through the ingest; names move only at the end.
 
-use std::io::{self, Read, Seek, Write};
 use std::sync::Arc;
 
+use strata_core::copy;
 use strata_core::digest::Digest;
 use strata_core::error::{Error, Result};
 use strata_core::image::{Image, Selector};
-use strata_core::layer::{self, Compression};
+use strata_core::layer::Compression;
 use strata_core::manifest::media;
 use strata_core::reference::Reference;
-use strata_core::source::{Locator, Source};
+use strata_core::source::Source;
 
 use crate::{ImageRecord, Store};
-
-/// Copies everything read into a writer (the ingest file) as it passes.
-struct Tee<'a, R> {
-    inner: R,
-    out: &'a mut (dyn Write + Send),
-}
-
-impl<R: Read> Read for Tee<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.out.write_all(&buf[..n])?;
-        Ok(n)
-    }
-}
 
 /// What happened to one image.
 #[derive(Debug, Clone)]
@@ -50,85 +36,12 @@ pub struct LoadReport {
     pub print_ids: bool,
 }
 
-fn store_layer(store: &Store, image: &Image, i: usize) -> Result<(Digest, u64, String, u64)> {
-    let l = &image.layers[i];
-    // A verified blob already here (an earlier or interrupted load): reuse it.
-    let known = l.blob.digest.clone().or_else(|| Some(l.diff_id.clone()));
-    if let Some(d) = &known {
-        if store.has_blob(d) {
-            if let Some(stats) = store.blob_facts(d) {
-                if stats.diff_id == l.diff_id {
-                    let mt = media_for(stats.compression);
-                    return Ok((d.clone(), stats.compressed_size, mt, stats.docker_size));
-                }
-            }
-        }
-    }
-    let what = match &l.blob.locator {
-        Locator::Digest(d) => format!("{}: layer {d}", image.source().describe()),
-        Locator::Path(p) => format!("{}: layer {p}", image.source().describe()),
-    };
-    let mut m = image.source().open(&l.blob.locator)?;
-    // OCI has media types for plain, gzip and zstd layers only: a layer compressed otherwise
-    // (docker load reads xz and bzip2 too) is stored as its plain tar.
-    let mut magic = [0u8; 8];
-    let mut got = 0;
-    while got < magic.len() {
-        match m.reader.read(&mut magic[got..]) {
-            Ok(0) => break,
-            Ok(k) => got += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::Read { what, source: e }),
-        }
-    }
-    m.reader
-        .seek(io::SeekFrom::Start(0))
-        .map_err(|e| Error::Read {
-            what: what.clone(),
-            source: e,
-        })?;
-    let keep_raw = matches!(
-        Compression::sniff(&magic[..got]),
-        Compression::None | Compression::Gzip | Compression::Zstd
-    );
-    let mut blob = store.blob_writer()?;
-    let expect = layer::Expect {
-        digest: l.blob.digest.as_ref(),
-        size: l.blob.size,
-        diff_id: Some(&l.diff_id),
-    };
-    let stats = if keep_raw {
-        let tee = Tee {
-            inner: m.reader,
-            out: &mut blob,
-        };
-        layer::scan(&what, tee, &expect)?
-    } else {
-        let s = layer::read_to_tar(&what, m.reader, &expect, &mut [], &mut blob)?;
-        layer::LayerStats {
-            digest: s.diff_id.clone(),
-            compressed_size: s.uncompressed_size,
-            compression: Compression::None,
-            ..s
-        }
-    };
-    // The writer hashed what it stored: the digest the layer read found must be that.
-    blob.commit(Some(stats.compressed_size), Some(&stats.digest))?;
-    store.record_blob_facts(&stats);
-    Ok((
-        stats.digest.clone(),
-        stats.compressed_size,
-        media_for(stats.compression),
-        stats.docker_size,
-    ))
-}
-
 fn media_for(c: Compression) -> String {
     match c {
         Compression::None => media::OCI_LAYER_TAR,
         Compression::Gzip => media::OCI_LAYER_GZIP,
         Compression::Zstd => media::OCI_LAYER_ZSTD,
-        // Stored decompressed (see store_layer).
+        // The copy engine stores these as their plain tar.
         Compression::Xz | Compression::Bzip2 => media::OCI_LAYER_TAR,
     }
     .to_string()
@@ -163,13 +76,22 @@ pub fn load(store: &Store, source: Arc<dyn Source>) -> Result<LoadReport> {
         if let Some(p) = parent {
             links.push((image.id.to_string(), p));
         }
+        let copied = copy::copy_layers(
+            &image,
+            store,
+            &copy::Options {
+                concurrency: 1,
+                resumable: false,
+            },
+            &|l| image.layer_what(l),
+            &|_| {},
+        )?;
         let mut layers = Vec::new();
         let mut docker_size = 0;
-        for k in 0..image.layers.len() {
-            let (d, size, mt, ds) = store_layer(store, &image, k)?;
-            docker_size += ds;
-            layers
-                .push(serde_json::json!({"mediaType": mt, "digest": d.to_string(), "size": size}));
+        for s in &copied.layers {
+            docker_size += s.docker_size;
+            layers.push(serde_json::json!({"mediaType": media_for(s.compression),
+                "digest": s.digest.to_string(), "size": s.compressed_size}));
         }
         let config_digest = store.put_bytes(&image.config_bytes)?;
         let (manifest_bytes, media_type) = match (&image.manifest_bytes, &image.manifest_digest) {

@@ -1,0 +1,391 @@
+//! One conformance suite for every transport: each Source (docker-archive, OCI layout, OCI
+//! archive, the store itself) is copied by the copy engine into the store (the Sink), and must
+//! give the same image, refuse a damaged blob without changing the sink, and let an
+//! interrupted copy resume. (The registry is both Source and copy destination in
+//! `crates/strata/tests/registry.rs`, against the real docker-registry.)
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use strata_core::archive::DockerArchive;
+use strata_core::copy::{self, Sink};
+use strata_core::digest::Digest;
+use strata_core::files::Member;
+use strata_core::image::{Image, Selector};
+use strata_core::layout::OciLayout;
+use strata_core::source::{Candidate, Locator, Source};
+use strata_store::Store;
+
+/// A small image built here: two plain-tar layers, a config naming their diff IDs, an OCI
+/// manifest.
+struct Built {
+    layers: Vec<Vec<u8>>,
+    config: Vec<u8>,
+    manifest: Vec<u8>,
+}
+
+fn layer_tar(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, body) in files {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(body.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(1_700_000_000);
+        b.append_data(&mut h, name, &body[..]).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+fn built() -> Built {
+    // Bodies big enough that an interrupted copy has a real prefix to resume from.
+    let body = |seed: u8, n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+            .collect()
+    };
+    let layers = vec![
+        layer_tar(&[
+            ("etc/os-release", b"ID=conformance\n".to_vec()),
+            ("usr/bin/tool", body(1, 300_000)),
+        ]),
+        layer_tar(&[("app/data.bin", body(7, 500_000))]),
+    ];
+    let diff_ids: Vec<String> = layers
+        .iter()
+        .map(|l| Digest::sha256_of(l).to_string())
+        .collect();
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Env": ["PATH=/usr/bin"]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": [{"created_by": "ADD base"}, {"created_by": "ADD app"}],
+    }))
+    .unwrap();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": Digest::sha256_of(&config).to_string(), "size": config.len()},
+        "layers": layers.iter().map(|l| serde_json::json!({
+            "mediaType": "application/vnd.oci.image.layer.v1.tar",
+            "digest": Digest::sha256_of(l).to_string(), "size": l.len()})).collect::<Vec<_>>(),
+    }))
+    .unwrap();
+    Built {
+        layers,
+        config,
+        manifest,
+    }
+}
+
+/// The OCI layout's files: (path, bytes). `damage` flips a byte of the last layer's blob.
+fn layout_files(b: &Built, damage: bool) -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![
+        (
+            "oci-layout".to_string(),
+            br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+        ),
+        (
+            "index.json".to_string(),
+            serde_json::to_vec(&serde_json::json!({
+                "schemaVersion": 2,
+                "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "digest": Digest::sha256_of(&b.manifest).to_string(), "size": b.manifest.len(),
+                    "annotations": {"org.opencontainers.image.ref.name": "1"}}],
+            }))
+            .unwrap(),
+        ),
+    ];
+    for bytes in [&b.manifest, &b.config] {
+        files.push((Digest::sha256_of(bytes).blob_path(), bytes.clone()));
+    }
+    for (i, l) in b.layers.iter().enumerate() {
+        let mut bytes = l.clone();
+        if damage && i + 1 == b.layers.len() {
+            let at = bytes.len() / 2;
+            bytes[at] ^= 0xff;
+        }
+        // Stored under the digest the manifest promises, whatever the bytes.
+        files.push((Digest::sha256_of(l).blob_path(), bytes));
+    }
+    files
+}
+
+/// The legacy `docker save` layout's files.
+fn docker_archive_files(b: &Built, damage: bool) -> Vec<(String, Vec<u8>)> {
+    let id = Digest::sha256_of(&b.config);
+    let mut files = vec![(format!("{}.json", id.hex()), b.config.clone())];
+    let mut paths = Vec::new();
+    for (i, l) in b.layers.iter().enumerate() {
+        let path = format!("{}/layer.tar", Digest::sha256_of(l).hex());
+        let mut bytes = l.clone();
+        if damage && i + 1 == b.layers.len() {
+            let at = bytes.len() / 2;
+            bytes[at] ^= 0xff;
+        }
+        files.push((path.clone(), bytes));
+        paths.push(path);
+    }
+    files.push((
+        "manifest.json".to_string(),
+        serde_json::to_vec(&serde_json::json!([{
+            "Config": format!("{}.json", id.hex()), "RepoTags": ["conformance:1"], "Layers": paths}]))
+        .unwrap(),
+    ));
+    files
+}
+
+fn write_dir(dir: &Path, files: &[(String, Vec<u8>)]) {
+    for (p, bytes) in files {
+        let p = dir.join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+fn write_tar(path: &Path, files: &[(String, Vec<u8>)]) {
+    let mut b = tar::Builder::new(std::fs::File::create(path).unwrap());
+    for (p, bytes) in files {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, p, &bytes[..]).unwrap();
+    }
+    b.into_inner().unwrap().flush().unwrap();
+}
+
+/// Every file transport holding the image (damaged or not), plus the store when `store_from`
+/// is given: (name, source).
+fn sources(dir: &Path, b: &Built, damage: bool) -> Vec<(&'static str, Arc<dyn Source>)> {
+    let oci = dir.join("oci");
+    write_dir(&oci, &layout_files(b, damage));
+    let oci_tar = dir.join("oci.tar");
+    write_tar(&oci_tar, &layout_files(b, damage));
+    let docker_tar = dir.join("docker.tar");
+    write_tar(&docker_tar, &docker_archive_files(b, damage));
+    vec![
+        ("oci", Arc::new(OciLayout::open_dir(&oci).unwrap())),
+        (
+            "oci-archive",
+            Arc::new(OciLayout::open_archive(&oci_tar).unwrap()),
+        ),
+        (
+            "docker-archive",
+            Arc::new(DockerArchive::open(&docker_tar).unwrap()),
+        ),
+    ]
+}
+
+/// What a store holds, to see that a refused copy changed nothing.
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(d: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(d).unwrap().flatten().collect();
+        entries.sort_by_key(|e| e.path());
+        for e in entries {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if !p.ends_with("lock") {
+                out.push((p.clone(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &mut out);
+    out
+}
+
+fn load_all(store: &Store, source: Arc<dyn Source>) -> strata_core::Result<Vec<String>> {
+    let report = strata_store::load::load(store, source)?;
+    Ok(report.images.into_iter().map(|i| i.id).collect())
+}
+
+#[test]
+fn every_source_round_trips_through_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = built();
+    let want_id = Digest::sha256_of(&b.config).to_string();
+    for (name, src) in sources(tmp.path(), &b, false) {
+        let root = tmp.path().join(format!("store-{name}"));
+        let store = Arc::new(Store::open(&root, true).unwrap());
+        assert_eq!(
+            load_all(&store, src).unwrap(),
+            vec![want_id.clone()],
+            "{name}"
+        );
+        for l in &b.layers {
+            let d = Digest::sha256_of(l);
+            assert!(store.has_blob(&d), "{name}: layer {d} not stored");
+            let facts = store.blob_facts(&d).expect("facts recorded");
+            assert_eq!(facts.diff_id, d, "{name}");
+        }
+        // The store is a Source too: copied into a second store, the image is the same.
+        let root2 = tmp.path().join(format!("store2-{name}"));
+        let store2 = Store::open(&root2, true).unwrap();
+        assert_eq!(
+            load_all(&store2, store.clone()).unwrap(),
+            vec![want_id.clone()],
+            "{name} via the store"
+        );
+        // A second copy finds everything there and reads nothing.
+        let image = Image::open(store.clone(), &Selector::Default, None).unwrap();
+        let events = std::sync::Mutex::new(Vec::new());
+        let copied = copy::copy_layers(
+            &image,
+            &store2,
+            &copy::Options {
+                concurrency: 3,
+                resumable: true,
+            },
+            &|l| image.layer_what(l),
+            &|e| events.lock().unwrap().push(e.status.docker_text()),
+        )
+        .unwrap();
+        assert_eq!(copied.fetched, 0, "{name}");
+        assert_eq!(
+            *events.lock().unwrap(),
+            vec!["Already exists", "Already exists"]
+        );
+    }
+}
+
+#[test]
+fn a_damaged_blob_is_refused_by_every_source_and_the_sink_is_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = built();
+    let bad = Digest::sha256_of(&b.layers[1]);
+    for (name, src) in sources(tmp.path(), &b, true) {
+        let root = tmp.path().join(format!("store-{name}"));
+        let store = Store::open(&root, true).unwrap();
+        let before = snapshot(&root);
+        let err = load_all(&store, src).unwrap_err().to_string();
+        // Named by digest (content-addressed sources) or by member (docker-archive).
+        assert!(
+            err.contains(bad.hex()) && !err.contains('\n'),
+            "{name}: {err}"
+        );
+        assert!(!store.has_blob(&bad), "{name}");
+        // The good first layer may have been stored (as docker load keeps it), with its
+        // facts; nothing else.
+        let good = Digest::sha256_of(&b.layers[0]);
+        let kept = store.has_blob(&good);
+        let after: Vec<_> = snapshot(&root)
+            .into_iter()
+            .filter(|(p, _)| {
+                let p = p.to_string_lossy();
+                !(kept && (p.contains(good.hex()) || p.contains("meta/layer-facts/")))
+            })
+            .collect();
+        let after_names: Vec<_> = after.iter().map(|(p, _)| p.clone()).collect();
+        let before_names: Vec<_> = before.iter().map(|(p, _)| p.clone()).collect();
+        assert_eq!(after_names, before_names, "{name}: the store changed");
+    }
+}
+
+/// A source whose layer reads fail halfway once (a dropped connection).
+struct Flaky {
+    inner: Arc<dyn Source>,
+    failed: AtomicBool,
+}
+
+struct FailHalfway<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for FailHalfway<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                "connection reset",
+            ));
+        }
+        let max = buf.len().min(self.left as usize);
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: io::Seek> io::Seek for FailHalfway<R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+impl Source for Flaky {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn candidates(&self) -> strata_core::Result<Vec<Candidate>> {
+        self.inner.candidates()
+    }
+    fn open(&self, locator: &Locator) -> strata_core::Result<Member> {
+        let m = self.inner.open(locator)?;
+        if m.size > 100_000 && !self.failed.swap(true, Ordering::SeqCst) {
+            return Ok(Member {
+                reader: Box::new(FailHalfway {
+                    left: m.size / 2,
+                    inner: m.reader,
+                }),
+                size: m.size,
+                identity: None,
+            });
+        }
+        Ok(m)
+    }
+}
+
+#[test]
+fn an_interrupted_copy_resumes_where_it_stopped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = built();
+    for (name, src) in sources(tmp.path(), &b, false) {
+        if name == "docker-archive" {
+            // Its layers have no digest to resume by.
+            continue;
+        }
+        let flaky: Arc<dyn Source> = Arc::new(Flaky {
+            inner: src,
+            failed: AtomicBool::new(false),
+        });
+        let root = tmp.path().join(format!("store-{name}"));
+        let store = Store::open(&root, true).unwrap();
+        let image = Image::open(flaky.clone(), &Selector::Default, None).unwrap();
+        let opts = copy::Options {
+            concurrency: 1,
+            resumable: true,
+        };
+        let what = |l: &strata_core::image::ImageLayer| image.layer_what(l);
+        let err = copy::copy_layers(&image, &store, &opts, &what, &|_| {}).unwrap_err();
+        assert!(
+            err.to_string().contains("connection reset"),
+            "{name}: {err}"
+        );
+        let partials = std::fs::read_dir(root.join("ingest"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+            .count();
+        assert_eq!(partials, 1, "{name}: the interrupted blob is kept");
+        let copied = copy::copy_layers(&image, &store, &opts, &what, &|_| {}).unwrap();
+        let total: u64 = b.layers.iter().map(|l| l.len() as u64).sum();
+        assert!(
+            copied.fetched < total,
+            "{name}: fetched {} of {total}: nothing was resumed",
+            copied.fetched
+        );
+        for l in &b.layers {
+            assert!(store.has_blob(&Digest::sha256_of(l)), "{name}");
+        }
+        assert!(
+            Sink::has_blob(&store, &Digest::sha256_of(&b.layers[1])),
+            "{name}"
+        );
+    }
+}
