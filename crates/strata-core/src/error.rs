@@ -74,6 +74,10 @@ pub enum Error {
     /// The image a user asked for is not in the source.
     #[error("{0}")]
     NoSuchImage(String),
+    /// The request conflicts with the store's state (Docker's 409: an image referenced in
+    /// several repositories, removed without force).
+    #[error("{0}")]
+    Conflict(String),
     /// Malformed JSON, tar or other structure.
     #[error("{what}: {reason}")]
     Malformed {
@@ -133,7 +137,9 @@ impl Error {
                 }
             }
             Error::NotFound { .. } | Error::NoSuchImage(_) => ErrorKind::NotFound,
-            Error::InvalidReference(_) | Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::InvalidReference(_) | Error::InvalidInput(_) | Error::Conflict(_) => {
+                ErrorKind::InvalidInput
+            }
             Error::UnsupportedMediaType { .. } | Error::NotAnImage { .. } => ErrorKind::Unsupported,
             Error::DigestMismatch { .. }
             | Error::SizeMismatch { .. }

@@ -18,6 +18,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod archive;
+pub mod ci_rules;
 pub mod compare;
 pub mod compression;
 pub mod copy;

@@ -12,6 +12,7 @@
 
 mod blob;
 pub mod load;
+pub mod remove;
 pub mod save;
 
 pub use blob::BlobWriter;
@@ -35,7 +36,7 @@ const BLOBS: &str = "blobs/sha256";
 const INGEST: &str = "ingest";
 
 /// What the store remembers about one image.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ImageRecord {
     /// Digest of the manifest blob.
     pub manifest: String,

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use strata_core::efficiency::{self, Efficiency};
+use strata_core::ci_rules::{self, RuleResult, Rules, Status};
+use strata_core::efficiency;
 
 use crate::output::print;
 
@@ -49,131 +50,6 @@ pub struct Args {
 
 pub use strata_render::units::humanize_bytes;
 
-/// A byte threshold (`20MB`, `1.5 GB`, `100`) as Docker parses sizes: go-units `FromHumanSize`,
-/// decimal units.
-pub fn parse_bytes(s: &str) -> Result<u64> {
-    let n = strata_render::units::from_human_size(s.trim()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    u64::try_from(n).map_err(|_| anyhow::anyhow!("invalid size: '{s}'"))
-}
-
-fn disabled(v: &str) -> bool {
-    matches!(v, "" | "disabled" | "off" | "false")
-}
-
-/// Reads the `rules:` of a dive-style CI file (flat `key: value` lines).
-fn read_rules(path: &std::path::Path) -> Result<Vec<(String, String)>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut out = Vec::new();
-    let mut in_rules = false;
-    for line in text.lines() {
-        let l = line.split('#').next().unwrap_or("");
-        if l.trim().is_empty() {
-            continue;
-        }
-        if !l.starts_with(' ') && !l.starts_with('\t') {
-            in_rules = l.trim() == "rules:";
-            continue;
-        }
-        if in_rules {
-            if let Some((k, v)) = l.trim().split_once(':') {
-                out.push((
-                    k.trim().to_string(),
-                    v.trim().trim_matches(['"', '\'']).to_string(),
-                ));
-            }
-        }
-    }
-    Ok(out)
-}
-
-struct RuleResult {
-    key: &'static str,
-    status: &'static str,
-    message: String,
-}
-
-fn evaluate(e: &Efficiency, lowest: &str, wasted: &str, user: &str) -> Result<Vec<RuleResult>> {
-    let mut out = Vec::new();
-    let ratio = |key: &str, v: &str| -> Result<f64> {
-        let x: f64 = v
-            .parse()
-            .with_context(|| format!("invalid {key} config value, given {v:?}"))?;
-        if !(0.0..=1.0).contains(&x) {
-            bail!("{key} config value is outside allowed range (0-1), given '{x}'");
-        }
-        Ok(x)
-    };
-    out.push(if disabled(lowest) {
-        RuleResult {
-            key: "lowestEfficiency",
-            status: "SKIP",
-            message: "rule disabled".into(),
-        }
-    } else {
-        let t = ratio("lowestEfficiency", lowest)?;
-        if t > e.score {
-            RuleResult {
-                key: "lowestEfficiency",
-                status: "FAIL",
-                message: format!(
-                    "image efficiency is too low (efficiency={:.2} < threshold={lowest})",
-                    e.score
-                ),
-            }
-        } else {
-            RuleResult {
-                key: "lowestEfficiency",
-                status: "PASS",
-                message: String::new(),
-            }
-        }
-    });
-    out.push(if disabled(wasted) {
-        RuleResult {
-            key: "highestWastedBytes",
-            status: "SKIP",
-            message: "rule disabled".into(),
-        }
-    } else {
-        let t = parse_bytes(wasted)?;
-        if e.wasted_bytes > t {
-            RuleResult {
-                key: "highestWastedBytes",
-                status: "FAIL",
-                message: format!(
-                    "too many bytes wasted (wasted-bytes={} > threshold={t})",
-                    e.wasted_bytes
-                ),
-            }
-        } else {
-            RuleResult {
-                key: "highestWastedBytes",
-                status: "PASS",
-                message: String::new(),
-            }
-        }
-    });
-    out.push(if disabled(user) {
-        RuleResult { key: "highestUserWastedPercent", status: "SKIP", message: "rule disabled".into() }
-    } else {
-        let t = ratio("highestUserWastedPercent", user)?;
-        if e.user_wasted_percent > t {
-            RuleResult {
-                key: "highestUserWastedPercent",
-                status: "FAIL",
-                message: format!(
-                    "too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes={:.2} > threshold={user})",
-                    e.user_wasted_percent
-                ),
-            }
-        } else {
-            RuleResult { key: "highestUserWastedPercent", status: "PASS", message: String::new() }
-        }
-    });
-    Ok(out)
-}
-
 /// Runs `efficiency`.
 pub fn run(args: Args) -> Result<ExitCode> {
     if args.format != "text" && args.format != "json" {
@@ -187,41 +63,34 @@ pub fn run(args: Args) -> Result<ExitCode> {
     })?;
     let e = analysis.finish();
     // Rules: flags win over the file, the file over dive's defaults.
-    let mut lowest = "0.9".to_string();
-    let mut wasted = "disabled".to_string();
-    let mut user = "0.1".to_string();
+    let mut r = Rules::default();
     let cfg = args
         .ci_config
         .clone()
         .or_else(|| Some(std::path::PathBuf::from(".strata-ci.yaml")).filter(|p| p.exists()));
     let ci = args.ci || args.ci_config.is_some();
     if let Some(p) = &cfg {
-        for (k, v) in read_rules(p)? {
-            match k.as_str() {
-                "lowestEfficiency" => lowest = v,
-                "highestWastedBytes" => wasted = v,
-                "highestUserWastedPercent" => user = v,
-                other => bail!("{}: unknown rule {other:?}", p.display()),
-            }
-        }
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        r.apply_file(&p.display().to_string(), &text)?;
     }
     if let Some(v) = &args.lowest_efficiency {
-        lowest = v.clone();
+        r.lowest_efficiency = v.clone();
     }
     if let Some(v) = &args.highest_wasted_bytes {
-        wasted = v.clone();
+        r.highest_wasted_bytes = v.clone();
     }
     if let Some(v) = &args.highest_user_wasted_percent {
-        user = v.clone();
+        r.highest_user_wasted_percent = v.clone();
     }
     let rules = if ci {
-        Some(evaluate(&e, &lowest, &wasted, &user)?)
+        Some(ci_rules::evaluate(&e, &r)?)
     } else {
         None
     };
     let failed = rules
         .as_ref()
-        .is_some_and(|r| r.iter().any(|x| x.status == "FAIL"));
+        .is_some_and(|r| r.iter().any(|x| x.status == Status::Fail));
     if args.format == "json" {
         let history = image.history().unwrap_or_default();
         let steps: Vec<&str> = history
@@ -246,7 +115,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 "command": steps.get(k).copied().unwrap_or(""),
             })).collect::<Vec<_>>(),
             "rules": rules.as_ref().map(|r| r.iter().map(|x| serde_json::json!({
-                "rule": x.key, "status": x.status, "message": x.message})).collect::<Vec<_>>()),
+                "rule": x.key, "status": x.status.as_str(), "message": x.message})).collect::<Vec<_>>()),
         });
         print(&format!("{}\n", serde_json::to_string_pretty(&v)?));
     } else {
@@ -289,19 +158,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
             sorted.sort_by_key(|x| x.key);
             for x in sorted {
                 if x.message.is_empty() {
-                    out.push_str(&format!("  {}  {}\n", x.status, x.key));
+                    out.push_str(&format!("  {}  {}\n", x.status.as_str(), x.key));
                 } else {
-                    out.push_str(&format!("  {}  {} ({})\n", x.status, x.key, x.message));
+                    out.push_str(&format!(
+                        "  {}  {} ({})\n",
+                        x.status.as_str(),
+                        x.key,
+                        x.message
+                    ));
                 }
             }
-            let count = |s: &str| r.iter().filter(|x| x.status == s).count();
+            let count = |s: Status| r.iter().filter(|x| x.status == s).count();
             out.push_str(&format!(
                 "\nResult: {} [Total:{}] [Passed:{}] [Failed:{}] [Skipped:{}]\n",
                 if failed { "FAIL" } else { "PASS" },
                 r.len(),
-                count("PASS"),
-                count("FAIL"),
-                count("SKIP")
+                count(Status::Pass),
+                count(Status::Fail),
+                count(Status::Skip)
             ));
         }
         print(&out);
@@ -323,9 +197,5 @@ mod tests {
         assert_eq!(humanize_bytes(7), "7 B");
         assert_eq!(humanize_bytes(1200), "1.2 kB");
         assert_eq!(humanize_bytes(82_854_982), "83 MB");
-        assert_eq!(parse_bytes("20MB").unwrap(), 20_000_000);
-        // go-units: every k/m/g suffix form is decimal in FromHumanSize.
-        assert_eq!(parse_bytes("1.5 GiB").unwrap(), 1_500_000_000);
-        assert!(parse_bytes("3 parsecs").is_err());
     }
 }

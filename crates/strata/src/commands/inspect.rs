@@ -37,21 +37,16 @@ pub enum Kind {
 
 fn inspect_one(name: &str, platform: Option<&str>) -> Result<serde_json::Value> {
     let opened = super::open_any(name, platform)?;
-    let record = opened.record;
+    let (repo_digests, last_tag_time) = (opened.repo_digests, opened.last_tag_time);
     let report = ImageReport::build(opened.image)?;
     super::note_estimated(&report);
     let facts = InspectFacts {
         id: report.image.id.to_string(),
         repo_tags: report.repo_tags.clone(),
-        repo_digests: record
-            .as_ref()
-            .map(|r| strata_core::report::sort_repo_tags(&r.digests))
-            .unwrap_or_default(),
+        repo_digests: strata_core::report::sort_repo_tags(&repo_digests),
         parent: report.parent(),
         size: report.size(),
-        last_tag_time: record
-            .and_then(|r| r.last_tag_time)
-            .unwrap_or_else(|| "0001-01-01T00:00:00Z".to_string()),
+        last_tag_time: last_tag_time.unwrap_or_else(|| "0001-01-01T00:00:00Z".to_string()),
         graph_driver: strata_graph_driver(),
     };
     Ok(inspect_value(&report.image.config, &facts))

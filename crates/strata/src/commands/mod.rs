@@ -77,14 +77,17 @@ pub fn store(write: bool) -> Result<strata_store::Store> {
         .with_context(|| format!("opening the store at {}", r.display()))
 }
 
-/// An image and, when it came from the local store, the store's record of it.
+/// An image, with what the daemon would know of it beyond its config.
 pub struct Opened {
     /// The source it was read from.
     pub source: Arc<dyn Source>,
     /// The image.
     pub image: Image,
-    /// The store's record (tags, digests, last tag time).
-    pub record: Option<strata_store::ImageRecord>,
+    /// Digest references: the store's record, or for a registry image what a pull would
+    /// record (`name@<registry digest>`).
+    pub repo_digests: Vec<String>,
+    /// When it was last tagged (the store's record), as RFC 3339.
+    pub last_tag_time: Option<String>,
 }
 
 use std::path::Path;
@@ -134,26 +137,11 @@ pub fn open_any(name: &str, platform: Option<&str>) -> Result<Opened> {
             .with_context(|| format!("reading {name}"))?;
         // What the store would record after pulling it: the registry's digest.
         let top = strata_registry::source::top_digest(&registry)?;
-        let record = strata_store::ImageRecord {
-            manifest: image
-                .manifest_digest
-                .as_ref()
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            media_type: String::new(),
-            size: 0,
-            tags: image.names.clone(),
-            digests: vec![format!("{}@{top}", reference.name())],
-            last_tag_time: None,
-            docker_size: 0,
-            created: None,
-            labels: None,
-            parent: None,
-        };
         return Ok(Opened {
             source,
             image,
-            record: Some(record),
+            repo_digests: vec![format!("{}@{top}", reference.name())],
+            last_tag_time: None,
         });
     }
     if Location::parse(name).is_none() && !Path::new(name).exists() {
@@ -163,20 +151,22 @@ pub fn open_any(name: &str, platform: Option<&str>) -> Result<Opened> {
             name: name.to_string(),
             error: e.to_string(),
         })?;
-        let record = refs.images.get(&id).cloned();
+        let record = refs.images.get(&id).cloned().unwrap_or_default();
         let source: Arc<dyn Source> = Arc::new(store);
         let image = Image::open(source.clone(), &Selector::Name(id), None)?;
         return Ok(Opened {
             source,
             image,
-            record,
+            repo_digests: record.digests,
+            last_tag_time: record.last_tag_time,
         });
     }
     let (source, image) = open_file(name, platform)?;
     Ok(Opened {
         source,
         image,
-        record: None,
+        repo_digests: Vec::new(),
+        last_tag_time: None,
     })
 }
 

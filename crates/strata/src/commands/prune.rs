@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
-use strata_core::reference::Reference;
 
 use crate::output::print;
 
@@ -39,29 +38,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     let store = Arc::new(super::store(true)?);
-    let mut refs = store.refs()?;
-    let ids: Vec<String> = refs
-        .images
-        .iter()
-        .filter(|(_, r)| args.all || r.tags.is_empty())
-        .map(|(id, _)| id.clone())
-        .collect();
+    let removal = strata_store::remove::prune(&store, args.all)?;
+    let freed = removal.freed;
     let mut out = String::new();
-    let mut freed = 0u64;
-    for id in ids {
-        let (lines, n) = super::rmi::delete_image(&store, &mut refs, &id)?;
-        freed += n;
-        for (verb, what) in lines {
-            // Prune untags by the full reference, as the daemon's ImageDelete(ref.String()).
-            let what = if verb == "Untagged" {
-                Reference::parse(&what)
-                    .map(|r| r.familiar())
-                    .unwrap_or(what)
-            } else {
-                what
-            };
-            out.push_str(&format!("{}: {what}\n", verb.to_lowercase()));
-        }
+    for (verb, what) in super::rmi::lines(&removal) {
+        out.push_str(&format!("{}: {what}\n", verb.to_lowercase()));
     }
     if !out.is_empty() {
         out.insert_str(0, "Deleted Images:\n");

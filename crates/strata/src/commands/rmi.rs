@@ -3,10 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use strata_core::digest::Digest;
-use strata_core::image::{Image, Selector};
 use strata_core::reference::Reference;
-use strata_core::source::Source;
+use strata_store::remove::{self, Removal, Removed, RmiOutcome};
 
 use crate::output::{error_line, print};
 
@@ -27,66 +25,15 @@ fn familiar(full: &str) -> String {
         .unwrap_or_else(|_| full.to_string())
 }
 
-/// Removes an image with all its names, then collects garbage. Returns Docker's lines
-/// (`("Untagged", name)`, `("Deleted", id)`) and the bytes freed (Docker's layer sizes).
-pub fn delete_image(
-    store: &std::sync::Arc<strata_store::Store>,
-    refs: &mut strata_store::Refs,
-    id: &str,
-) -> Result<(Vec<(&'static str, String)>, u64)> {
-    let Some(rec) = refs.images.get(id).cloned() else {
-        return Ok((Vec::new(), 0));
-    };
-    // Layers this image uses that no other image does, topmost first (chain IDs).
-    let source: std::sync::Arc<dyn Source> = store.clone();
-    let mine = Image::open(source.clone(), &Selector::Name(id.to_string()), None)
-        .map(|i| {
-            i.layers
-                .iter()
-                .map(|l| {
-                    let size = l
-                        .blob
-                        .digest
-                        .as_ref()
-                        .and_then(|d| store.blob_facts(d))
-                        .map(|s| s.docker_size)
-                        .unwrap_or(0);
-                    (l.diff_id.clone(), size)
-                })
-                .collect::<Vec<(Digest, u64)>>()
-        })
-        .unwrap_or_default();
-    let mut others = std::collections::HashSet::new();
-    for other in refs.images.keys().filter(|k| k.as_str() != id) {
-        if let Ok(i) = Image::open(source.clone(), &Selector::Name(other.clone()), None) {
-            let d: Vec<Digest> = i.layers.iter().map(|l| l.diff_id.clone()).collect();
-            others.extend(strata_store::chain_ids(&d));
-        }
-    }
-    let mut lines = Vec::new();
-    for t in &rec.tags {
-        lines.push(("Untagged", familiar(t)));
-    }
-    for d in &rec.digests {
-        lines.push(("Untagged", familiar(d)));
-    }
-    lines.push(("Deleted", id.to_string()));
-    let diff_ids: Vec<Digest> = mine.iter().map(|(d, _)| d.clone()).collect();
-    let mut freed = 0;
-    for (c, (_, size)) in strata_store::chain_ids(&diff_ids)
+/// Docker's lines for a removal: `Untagged: <familiar name>`, `Deleted: <id>`.
+pub fn lines(r: &Removal) -> Vec<(&'static str, String)> {
+    r.lines
         .iter()
-        .zip(mine.iter())
-        .rev()
-    {
-        if !others.contains(c) {
-            lines.push(("Deleted", c.to_string()));
-            freed += size;
-        }
-    }
-    refs.images.remove(id);
-    store.write_refs(refs)?;
-    store.gc(refs)?;
-    Ok((lines, freed))
+        .map(|l| match l {
+            Removed::Untagged(n) => ("Untagged", familiar(n)),
+            Removed::Deleted(id) => ("Deleted", id.clone()),
+        })
+        .collect()
 }
 
 /// Runs `rmi`.
@@ -95,45 +42,29 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut failed = false;
     let mut out = String::new();
     for name in &args.images {
-        let mut refs = store.refs()?;
         if name.is_empty() {
             error_line("Error response from daemon: page not found");
             failed = true;
             continue;
         }
-        let id = match strata_store::resolve(&refs, name) {
-            Ok(id) => id,
-            Err(e) => {
+        match remove::rmi(&store, name, args.force) {
+            Ok(RmiOutcome::Untagged(tag)) => {
+                out.push_str(&format!("Untagged: {}\n", familiar(&tag)))
+            }
+            Ok(RmiOutcome::Removed(r)) => {
+                for (verb, what) in lines(&r) {
+                    out.push_str(&format!("{verb}: {what}\n"));
+                }
+            }
+            Err(
+                e @ (strata_core::Error::InvalidReference(_)
+                | strata_core::Error::NoSuchImage(_)
+                | strata_core::Error::Conflict(_)),
+            ) => {
                 error_line(&format!("Error response from daemon: {e}"));
                 failed = true;
-                continue;
             }
-        };
-        let Some(rec) = refs.images.get(&id).cloned() else {
-            continue;
-        };
-        let by_tag = Reference::parse(name)
-            .ok()
-            .map(|r| r.with_default_tag().to_string())
-            .filter(|t| rec.tags.contains(t));
-        if let Some(tag) = &by_tag {
-            if rec.tags.len() > 1 {
-                refs.untag(tag);
-                store.write_refs(&refs)?;
-                out.push_str(&format!("Untagged: {}\n", familiar(tag)));
-                continue;
-            }
-        } else if rec.tags.len() > 1 && !args.force {
-            error_line(&format!(
-                "Error response from daemon: conflict: unable to delete {} (must be forced) - image is referenced in multiple repositories",
-                &id[7..19]
-            ));
-            failed = true;
-            continue;
-        }
-        let (lines, _) = delete_image(&store, &mut refs, &id)?;
-        for (verb, what) in lines {
-            out.push_str(&format!("{verb}: {what}\n"));
+            Err(e) => return Err(e.into()),
         }
     }
     print(&out);
