@@ -45,7 +45,9 @@ pub trait Sink: Sync {
     /// Opens a blob the sink holds.
     fn open_blob(&self, d: &Digest) -> Result<Box<dyn Read + Send>>;
     /// A writer for a new blob; `resume_as` names the blob when a resumable write is wanted
-    /// (a second writer of the same blob waits for the first).
+    /// (a second writer of the same blob waits for the first). Every byte the engine writes
+    /// (and every resumed byte) passes its verifying layer reader, whose digest it gives to
+    /// [`BlobSink::commit`]; so a sink need not hash them again.
     fn blob_writer(
         &self,
         resume_as: Option<&Digest>,

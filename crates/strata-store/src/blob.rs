@@ -37,7 +37,9 @@ pub struct BlobWriter<'s> {
     store: &'s Store,
     out: BufWriter<File>,
     ingest: Ingest,
-    hasher: Hasher,
+    // `None` when the caller's verifying reader hashes these very bytes (see
+    // `resume_blob_hashed_by_reader`).
+    hasher: Option<Hasher>,
     written: u64,
     resumed: u64,
     // Held for the writer's life: another writer of the same blob waits for this one.
@@ -55,7 +57,7 @@ impl Store {
             store: self,
             out: BufWriter::with_capacity(1 << 20, file),
             ingest: Ingest::Temp(path),
-            hasher: Hasher::new(Algorithm::Sha256),
+            hasher: Some(Hasher::new(Algorithm::Sha256)),
             written: 0,
             resumed: 0,
             _lock: None,
@@ -67,6 +69,21 @@ impl Store {
     /// longer than `size`. Concurrent writers of the same blob take turns (a per-blob lock), so
     /// the second finds the first one's work.
     pub fn resume_blob(&self, digest: &Digest, size: Option<u64>) -> Result<BlobWriter<'_>> {
+        self.resume(digest, size, true)
+    }
+
+    /// [`Self::resume_blob`] for a caller whose reader hashes every byte that reaches the
+    /// writer, the resumed prefix included (the copy engine's layer pass): the writer does not
+    /// hash them a second time, and its commit takes that reader's digest as the blob's.
+    pub fn resume_blob_hashed_by_reader(
+        &self,
+        digest: &Digest,
+        size: Option<u64>,
+    ) -> Result<BlobWriter<'_>> {
+        self.resume(digest, size, false)
+    }
+
+    fn resume(&self, digest: &Digest, size: Option<u64>, hash: bool) -> Result<BlobWriter<'_>> {
         let dir = self.ingest_dir();
         let lock_path = dir.join(format!("{}.lock", digest.hex()));
         let lock = File::options()
@@ -91,7 +108,7 @@ impl Store {
             have = 0;
         }
         let mut hasher = Hasher::new(Algorithm::Sha256);
-        if have > 0 {
+        if have > 0 && hash {
             file.seek(SeekFrom::Start(0)).map_err(io_err)?;
             let mut buf = vec![0u8; 1 << 16];
             let mut left = have;
@@ -110,7 +127,7 @@ impl Store {
             store: self,
             out: BufWriter::with_capacity(1 << 20, file),
             ingest: Ingest::Resumable(path),
-            hasher,
+            hasher: hash.then_some(hasher),
             written: have,
             resumed: have,
             _lock: Some(lock),
@@ -148,7 +165,16 @@ impl Store {
     }
 }
 
-impl BlobWriter<'_> {
+impl<'s> BlobWriter<'s> {
+    /// This writer's bytes are all hashed by the caller's verifying reader: do not hash them
+    /// again; the commit takes that reader's digest. Only before anything is written.
+    pub fn hashed_by_reader(mut self) -> BlobWriter<'s> {
+        if self.written == 0 {
+            self.hasher = None;
+        }
+        self
+    }
+
     /// Bytes an interrupted writer had left, which this one continues after.
     pub fn resumed(&self) -> u64 {
         self.resumed
@@ -174,8 +200,17 @@ impl BlobWriter<'_> {
     pub fn commit(mut self, size: Option<u64>, digest: Option<&Digest>) -> Result<Digest> {
         let path = self.ingest.path().to_path_buf();
         self.out.flush().map_err(|e| Error::io(&path, e))?;
-        let hasher = std::mem::replace(&mut self.hasher, Hasher::new(Algorithm::Sha256));
-        let got = hasher.finish();
+        let got = match (self.hasher.take(), digest) {
+            (Some(h), _) => h.finish(),
+            // Hashed by the caller's verifying reader, which checked it against `digest`.
+            (None, Some(d)) => d.clone(),
+            (None, None) => {
+                self.discard();
+                return Err(Error::InvalidInput(
+                    "a blob written without hashing needs its verified digest".into(),
+                ));
+            }
+        };
         let wrong = match (size, digest) {
             (Some(want), _) if want != self.written => Some(Error::SizeMismatch {
                 what: format!("blob {}", digest.unwrap_or(&got)),
@@ -219,7 +254,9 @@ impl BlobWriter<'_> {
 impl Write for BlobWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.out.write(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(&buf[..n]);
+        }
         self.written += n as u64;
         Ok(n)
     }
@@ -275,9 +312,10 @@ impl strata_core::copy::Sink for Store {
         resume_as: Option<&Digest>,
         size: Option<u64>,
     ) -> Result<Box<dyn strata_core::copy::BlobSink + '_>> {
+        // The copy engine's layer pass hashes every byte it hands the writer.
         Ok(match resume_as {
-            Some(d) => Box::new(self.resume_blob(d, size)?),
-            None => Box::new(Store::blob_writer(self)?),
+            Some(d) => Box::new(self.resume_blob_hashed_by_reader(d, size)?),
+            None => Box::new(Store::blob_writer(self)?.hashed_by_reader()),
         })
     }
 
@@ -368,6 +406,27 @@ mod tests {
             let mut w = s.blob_writer().unwrap();
             w.write_all(b"half").unwrap();
         }
+        assert!(ingest_files(&s).is_empty());
+    }
+
+    #[test]
+    fn a_writer_hashed_by_its_reader_still_checks_size_and_needs_a_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), true).unwrap();
+        let want = Digest::sha256_of(b"hello");
+        let mut w = s.blob_writer().unwrap().hashed_by_reader();
+        w.write_all(b"hello").unwrap();
+        assert!(matches!(
+            w.commit(Some(6), Some(&want)).unwrap_err(),
+            Error::SizeMismatch { .. }
+        ));
+        let mut w = s.blob_writer().unwrap().hashed_by_reader();
+        w.write_all(b"hello").unwrap();
+        assert!(w.commit(Some(5), None).is_err());
+        let mut w = s.resume_blob_hashed_by_reader(&want, Some(5)).unwrap();
+        w.write_all(b"hello").unwrap();
+        assert_eq!(w.commit(Some(5), Some(&want)).unwrap(), want);
+        assert!(s.has_blob(&want));
         assert!(ingest_files(&s).is_empty());
     }
 }
