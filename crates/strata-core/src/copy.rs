@@ -59,6 +59,11 @@ pub trait Sink: Sync {
     fn record_layer_facts(&self, s: &LayerStats);
     /// Whether layers compressed with `c` are stored as they are (else as their plain tar).
     fn keeps(&self, c: Compression) -> bool;
+    /// Whether holding a blob under its digest proves it is that blob, with no facts needed
+    /// (a registry checks every upload's digest): then a blob it has is not read again.
+    fn presence_is_proof(&self) -> bool {
+        false
+    }
 }
 
 /// The states of one layer in a copy, in the order they come (Docker's pull statuses).
@@ -108,6 +113,8 @@ impl LayerStatus {
 /// A layer's state changed.
 #[derive(Debug, Clone)]
 pub struct LayerEvent {
+    /// The layer's position in the image, base first.
+    pub index: usize,
     /// The 12-hex ID Docker shows (of the blob digest, else of the diff ID).
     pub id: String,
     /// The new state.
@@ -127,8 +134,9 @@ pub struct Options {
 /// What a copy did.
 #[derive(Debug, Clone)]
 pub struct Copied {
-    /// Each layer's facts, in manifest order.
-    pub layers: Vec<LayerStats>,
+    /// Each layer's facts, in manifest order (`None` for a layer a
+    /// [`Sink::presence_is_proof`] sink had already).
+    pub layers: Vec<Option<LayerStats>>,
     /// Bytes read from the source.
     pub fetched: u64,
 }
@@ -139,7 +147,7 @@ fn short(l: &ImageLayer) -> String {
 
 enum Msg {
     Status(usize, LayerStatus),
-    Done(usize, Result<(LayerStats, u64)>),
+    Done(usize, Result<(Option<LayerStats>, u64)>),
 }
 
 /// Copies every layer blob of `image` that `sink` lacks. `what` names a layer in errors.
@@ -164,32 +172,31 @@ pub fn copy_layers(
         }
         // A layer without a digest (legacy archives) may be in the sink as its plain tar.
         let key = l.blob.digest.as_ref().unwrap_or(&l.diff_id);
-        let known = Some(key).and_then(|d| {
-            (sink.has_blob(d))
-                .then(|| sink.layer_facts(d))
-                .flatten()
-                .filter(|s| s.diff_id == l.diff_id)
-        });
-        match known {
-            Some(s) => {
-                stats[i] = Some(s);
-                on(LayerEvent {
-                    id: short(l),
-                    status: LayerStatus::AlreadyExists,
-                });
-            }
-            None => {
-                on(LayerEvent {
-                    id: short(l),
-                    status: LayerStatus::PullingFsLayer,
-                });
-                todo.push(i);
-            }
+        let has = sink.has_blob(key);
+        let facts = has
+            .then(|| sink.layer_facts(key))
+            .flatten()
+            .filter(|s| s.diff_id == l.diff_id);
+        if facts.is_some() || (has && sink.presence_is_proof()) {
+            stats[i] = facts;
+            on(LayerEvent {
+                index: i,
+                id: short(l),
+                status: LayerStatus::AlreadyExists,
+            });
+        } else {
+            on(LayerEvent {
+                index: i,
+                id: short(l),
+                status: LayerStatus::PullingFsLayer,
+            });
+            todo.push(i);
         }
     }
     let slots = opts.concurrency.max(1);
     for &i in todo.iter().skip(slots) {
         on(LayerEvent {
+            index: i,
             id: short(&layers[i]),
             status: LayerStatus::Waiting,
         });
@@ -226,12 +233,13 @@ pub fn copy_layers(
         for msg in rx {
             match msg {
                 Msg::Status(i, status) => on(LayerEvent {
+                    index: i,
                     id: short(&layers[i]),
                     status,
                 }),
                 Msg::Done(i, Ok((st, n))) => {
                     fetched += n;
-                    stats[i] = Some(st);
+                    stats[i] = st;
                     complete[i] = true;
                 }
                 Msg::Done(_, Err(e)) => {
@@ -246,6 +254,7 @@ pub fn copy_layers(
             while next_report < layers.len() && complete[next_report] {
                 if todo.contains(&next_report) {
                     on(LayerEvent {
+                        index: next_report,
                         id: short(&layers[next_report]),
                         status: LayerStatus::PullComplete,
                     });
@@ -257,13 +266,9 @@ pub fn copy_layers(
     if let Some(e) = first_err {
         return Err(e);
     }
-    let mut out = Vec::with_capacity(layers.len());
-    for (i, l) in layers.iter().enumerate() {
-        let s = stats[first_of[i]]
-            .clone()
-            .ok_or_else(|| Error::malformed(what(l), "layer was not copied"))?;
-        out.push(s);
-    }
+    let out = (0..layers.len())
+        .map(|i| stats[first_of[i]].clone())
+        .collect();
     Ok(Copied {
         layers: out,
         fetched,
@@ -318,7 +323,7 @@ fn copy_one(
     what: &(dyn Fn(&ImageLayer) -> String + Sync),
     tx: &mpsc::Sender<Msg>,
     on: &(dyn Fn(LayerEvent) + Sync),
-) -> Result<(LayerStats, u64)> {
+) -> Result<(Option<LayerStats>, u64)> {
     let l = &image.layers[i];
     let what = what(l);
     let expect = layer::Expect {
@@ -333,6 +338,11 @@ fn copy_one(
         // A concurrent copy may have finished this blob while this one waited for it.
         if let Some(d) = &l.blob.digest {
             if sink.has_blob(d) {
+                if sink.presence_is_proof() {
+                    blob.discard();
+                    let _ = tx.send(Msg::Status(i, LayerStatus::DownloadComplete));
+                    return Ok((None, 0));
+                }
                 let s = match sink.layer_facts(d).filter(|s| s.diff_id == l.diff_id) {
                     Some(s) => s,
                     None => {
@@ -343,12 +353,13 @@ fn copy_one(
                 };
                 blob.discard();
                 let _ = tx.send(Msg::Status(i, LayerStatus::DownloadComplete));
-                return Ok((s, 0));
+                return Ok((Some(s), 0));
             }
         }
         let have = blob.resumed();
         let done = Arc::new(AtomicU64::new(have));
         on(LayerEvent {
+            index: i,
             id: short(l),
             status: LayerStatus::Downloading {
                 total: l.blob.size.unwrap_or(0),
@@ -417,7 +428,8 @@ fn copy_one(
                 blob.commit(Some(s.compressed_size), Some(&s.digest))?;
                 sink.record_layer_facts(&s);
                 let _ = tx.send(Msg::Status(i, LayerStatus::DownloadComplete));
-                return Ok((s.clone(), s.compressed_size.saturating_sub(have)));
+                let fetched = s.compressed_size.saturating_sub(have);
+                return Ok((Some(s), fetched));
             }
             Err(e) => {
                 if wrong_bytes(&e) || !opts.resumable {

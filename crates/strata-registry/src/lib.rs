@@ -8,6 +8,7 @@ pub mod auth;
 pub mod client;
 pub mod pull;
 pub mod push;
+pub mod sink;
 pub mod source;
 
 /// Errors of registry work. Messages never carry credentials.

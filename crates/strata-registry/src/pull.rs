@@ -118,7 +118,7 @@ pub fn pull(
         )
         .map_err(to_registry)?;
         fetched = copied.fetched;
-        stats = copied.layers.into_iter().map(Some).collect();
+        stats = copied.layers;
     }
     store.put_bytes(&image.config_bytes)?;
     let manifest_bytes = image

@@ -1,7 +1,11 @@
-//! `push`: local store → registry. Blobs the repository already has are skipped (`HEAD`);
-//! the rest are uploaded straight from the store's files; the manifest goes last.
+//! `push`: local store → registry, as the copy engine's copy into a [`RegistrySink`]: blobs
+//! the repository already has are skipped (`HEAD`), the rest are verified by the layer pass
+//! as they are read and then uploaded; the config and the manifest go last.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use strata_core::copy::{self, LayerStatus};
 
 use strata_core::image::{Image, Selector};
 use strata_core::reference::Reference;
@@ -9,7 +13,11 @@ use strata_core::source::Source;
 use strata_store::Store;
 
 use crate::client::{Client, Payload, push_scope};
+use crate::sink::RegistrySink;
 use crate::{RegistryError, Result};
+
+/// How many layers upload at once (Docker's default is 5; two cores verify them).
+pub const CONCURRENT_UPLOADS: usize = 3;
 
 /// The result of a push.
 #[derive(Debug, Clone)]
@@ -27,7 +35,7 @@ pub fn push(
     store: Arc<Store>,
     client: Arc<Client>,
     reference: &Reference,
-    on: &dyn Fn(String),
+    on: &(dyn Fn(String) + Sync),
 ) -> Result<Outcome> {
     let reference = reference.clone().with_default_tag();
     let refs = store.refs()?;
@@ -49,23 +57,36 @@ pub fn push(
     for l in image.layers.iter().rev() {
         on(format!("{}: Preparing", &l.diff_id.hex()[..12]));
     }
-    let mut uploaded = 0;
-    for l in image.layers.iter().rev() {
-        let Some(d) = &l.blob.digest else {
-            return Err(RegistryError::Protocol(format!(
-                "layer {} has no digest",
-                l.diff_id
-            )));
-        };
-        let line = if client.has_blob(&repo, d, &scope)? {
-            "Layer already exists"
-        } else {
-            client.upload_blob(&repo, d, Payload::File(&store.blob_file(d)?))?;
-            uploaded += 1;
-            "Pushed"
-        };
-        on(format!("{}: {line}", &l.diff_id.hex()[..12]));
+    if let Some(l) = image.layers.iter().find(|l| l.blob.digest.is_none()) {
+        return Err(RegistryError::Protocol(format!(
+            "layer {} has no digest",
+            l.diff_id
+        )));
     }
+    let sink = RegistrySink::new(client.clone(), &repo);
+    let uploaded = AtomicUsize::new(0);
+    let short = |i: usize| image.layers[i].diff_id.hex()[..12].to_string();
+    let copied = copy::copy_layers(
+        &image,
+        &sink,
+        &copy::Options {
+            concurrency: CONCURRENT_UPLOADS,
+            resumable: false,
+        },
+        &|l| image.layer_what(l),
+        &|e| match e.status {
+            LayerStatus::AlreadyExists => on(format!("{}: Layer already exists", short(e.index))),
+            LayerStatus::PullComplete => {
+                uploaded.fetch_add(1, Ordering::Relaxed);
+                on(format!("{}: Pushed", short(e.index)));
+            }
+            _ => {}
+        },
+    );
+    if let Err(e) = copied {
+        return Err(sink.take_failure().unwrap_or(RegistryError::Core(e)));
+    }
+    let uploaded = uploaded.load(Ordering::Relaxed);
     let config = &image.id;
     if !client.has_blob(&repo, config, &scope)? {
         client.upload_blob(&repo, config, Payload::Bytes(&image.config_bytes))?;

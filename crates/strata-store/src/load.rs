@@ -88,7 +88,11 @@ pub fn load(store: &Store, source: Arc<dyn Source>) -> Result<LoadReport> {
         )?;
         let mut layers = Vec::new();
         let mut docker_size = 0;
-        for s in &copied.layers {
+        for (s, l) in copied.layers.iter().zip(&image.layers) {
+            // The store reads what it lacks facts for: every layer has them.
+            let s = s
+                .as_ref()
+                .ok_or_else(|| Error::malformed(image.layer_what(l), "no facts after the copy"))?;
             docker_size += s.docker_size;
             layers.push(serde_json::json!({"mediaType": media_for(s.compression),
                 "digest": s.digest.to_string(), "size": s.compressed_size}));

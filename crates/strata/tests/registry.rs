@@ -246,6 +246,48 @@ fn push_pull_and_docker_transport_round_trip() {
     assert_eq!(o, "\nTotal reclaimed space: 0B\n");
 }
 
+#[test]
+fn push_refuses_a_blob_damaged_in_the_store_and_sends_nothing_unverified() {
+    if !common::require("docker-registry") {
+        return;
+    }
+    let reg = Registry::start(None);
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let name = format!("{}/sample/damaged:1", reg.host);
+    load_as(&a, &repo_root().join("examples/sample.tar"), &name);
+    // Damage the largest layer blob on disk after it was stored (a bad disk, a stray write).
+    let blobs = a.join("blobs/sha256");
+    let (path, _) = std::fs::read_dir(&blobs)
+        .unwrap()
+        .flatten()
+        .map(|e| (e.path(), e.metadata().unwrap().len()))
+        .max_by_key(|(_, n)| *n)
+        .unwrap();
+    let hex = path.file_name().unwrap().to_string_lossy().into_owned();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x55;
+    std::fs::write(&path, &bytes).unwrap();
+    let out = strata(&a, &["push", &name], &[]);
+    assert!(!out.status.success(), "pushed a damaged blob");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&hex) && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    // The registry never got it: its HEAD says unknown.
+    let head = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-I"])
+        .arg(format!(
+            "http://{}/v2/sample/damaged/blobs/sha256:{hex}",
+            reg.host
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(text(&head.stdout), "404");
+}
+
 fn ureq_get(url: &str) -> Vec<u8> {
     let o = Command::new("curl")
         .args(["-sf", "-H", "Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"])
