@@ -44,15 +44,12 @@ pub trait Sink: Sync {
     fn has_blob(&self, d: &Digest) -> bool;
     /// Opens a blob the sink holds.
     fn open_blob(&self, d: &Digest) -> Result<Box<dyn Read + Send>>;
-    /// A writer for a new blob; `resume_as` names the blob when a resumable write is wanted
-    /// (a second writer of the same blob waits for the first). Every byte the engine writes
-    /// (and every resumed byte) passes its verifying layer reader, whose digest it gives to
-    /// [`BlobSink::commit`]; so a sink need not hash them again.
-    fn blob_writer(
-        &self,
-        resume_as: Option<&Digest>,
-        size: Option<u64>,
-    ) -> Result<Box<dyn BlobSink + '_>>;
+    /// A writer for the blob of `layer`; `resumable` asks for a write that survives
+    /// interruption (keyed by the blob digest; a second writer of the same blob waits for the
+    /// first). Every byte the engine writes (and every resumed byte) passes its verifying
+    /// layer reader, whose digest it gives to [`BlobSink::commit`]; so a sink need not hash
+    /// them again.
+    fn blob_writer(&self, layer: &ImageLayer, resumable: bool) -> Result<Box<dyn BlobSink + '_>>;
     /// The facts recorded for a layer blob the sink holds.
     fn layer_facts(&self, d: &Digest) -> Option<LayerStats>;
     /// Records a layer blob's facts.
@@ -129,6 +126,9 @@ pub struct Options {
     /// Keep interrupted writes for the next copy, and retry once from the start when the
     /// bytes turn out wrong (a network source).
     pub resumable: bool,
+    /// Copy a blob the manifest lists twice only once (content-addressed sinks); an archive
+    /// that stores each layer under its own name wants every one.
+    pub once_per_blob: bool,
 }
 
 /// What a copy did.
@@ -333,8 +333,7 @@ fn copy_one(
     };
     let mut fresh_start = false;
     loop {
-        let resume_as = l.blob.digest.as_ref().filter(|_| opts.resumable);
-        let mut blob = sink.blob_writer(resume_as, l.blob.size)?;
+        let mut blob = sink.blob_writer(l, opts.resumable)?;
         // A concurrent copy may have finished this blob while this one waited for it.
         if let Some(d) = &l.blob.digest {
             if sink.has_blob(d) {

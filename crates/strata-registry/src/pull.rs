@@ -104,6 +104,7 @@ pub fn pull(
             &copy::Options {
                 concurrency: CONCURRENT_DOWNLOADS,
                 resumable: true,
+                once_per_blob: true,
             },
             &|l| {
                 let d = l.blob.digest.as_ref().unwrap_or(&l.diff_id);

@@ -72,6 +72,7 @@ pub fn push(
         &copy::Options {
             concurrency: CONCURRENT_UPLOADS,
             resumable: false,
+            once_per_blob: true,
         },
         &|l| image.layer_what(l),
         &|e| match e.status {

@@ -132,8 +132,8 @@ impl Sink for RegistrySink {
 
     fn blob_writer(
         &self,
-        _resume_as: Option<&Digest>,
-        _size: Option<u64>,
+        _layer: &strata_core::image::ImageLayer,
+        _resumable: bool,
     ) -> Result<Box<dyn BlobSink + '_>> {
         let tmp = std::env::temp_dir();
         let file = tempfile::NamedTempFile::new().map_err(|e| Error::io(&tmp, e))?;

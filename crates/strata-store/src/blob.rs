@@ -309,12 +309,12 @@ impl strata_core::copy::Sink for Store {
 
     fn blob_writer(
         &self,
-        resume_as: Option<&Digest>,
-        size: Option<u64>,
+        layer: &strata_core::image::ImageLayer,
+        resumable: bool,
     ) -> Result<Box<dyn strata_core::copy::BlobSink + '_>> {
         // The copy engine's layer pass hashes every byte it hands the writer.
-        Ok(match resume_as {
-            Some(d) => Box::new(self.resume_blob_hashed_by_reader(d, size)?),
+        Ok(match layer.blob.digest.as_ref().filter(|_| resumable) {
+            Some(d) => Box::new(self.resume_blob_hashed_by_reader(d, layer.blob.size)?),
             None => Box::new(Store::blob_writer(self)?.hashed_by_reader()),
         })
     }

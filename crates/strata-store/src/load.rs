@@ -82,6 +82,7 @@ pub fn load(store: &Store, source: Arc<dyn Source>) -> Result<LoadReport> {
             &copy::Options {
                 concurrency: 1,
                 resumable: false,
+                once_per_blob: true,
             },
             &|l| image.layer_what(l),
             &|_| {},

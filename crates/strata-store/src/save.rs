@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::io::{self, Read, Seek, Write};
 use std::sync::Arc;
 
-use strata_core::digest::{Algorithm, Digest, HashingReader};
+use strata_core::digest::Digest;
 use strata_core::error::{Error, Result};
 use strata_core::image::{Image, Selector};
 use strata_core::layer::Compression;
 use strata_core::reference::Reference;
-use strata_core::source::{Locator, Source};
+use strata_core::source::Source;
 
 use crate::Store;
 
@@ -35,81 +35,245 @@ fn add_bytes<W: Write>(b: &mut tar::Builder<W>, path: &str, data: &[u8]) -> Resu
     b.append_data(&mut h, path, data).map_err(tar_err(path))
 }
 
-/// A layer blob read back as its tar, hashing both (digest and diff ID) as it goes.
-struct VerifiedLayer<'a> {
-    tar: Box<dyn Read + 'a>,
-    state: std::sync::Arc<std::sync::Mutex<(strata_core::digest::Hasher, u64)>>,
-    diff: strata_core::digest::Hasher,
+/// Where a layer goes in the archive being written.
+#[derive(Clone)]
+struct Entry {
+    /// Member path (`<chain ID>/layer.tar`, `blobs/sha256/<hex>`).
+    path: String,
+    /// Its size when known before the copy (streamed straight into the archive).
+    size: Option<u64>,
+    /// Members written just before it (a docker-archive layer's `VERSION` and `json`).
+    before: Vec<(String, Vec<u8>)>,
 }
 
-/// Hashes the stored bytes on their way into the decompressor.
-struct Stored<R> {
-    inner: R,
-    state: std::sync::Arc<std::sync::Mutex<(strata_core::digest::Hasher, u64)>>,
+/// An archive being written as the copy engine's Sink: one image's layers, each verified by
+/// the layer pass on its way in. Straight into the archive when its size is known and the
+/// output can be discarded on failure; otherwise through a temporary file, so no byte of an
+/// unverified layer reaches a pipe.
+struct ArchiveSink<'a, 'w> {
+    describe: String,
+    tar: &'a std::sync::Mutex<tar::Builder<&'w mut (dyn Write + Send)>>,
+    /// Members already in the archive.
+    written: &'a std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Blob digest (or diff ID for digest-less layers) → its members, in layer order (a
+    /// blob the image lists twice is written under each of its names).
+    entries: std::collections::HashMap<Digest, Vec<Entry>>,
+    /// Layers are stored as their plain tar (docker-archive) or as stored (OCI).
+    plain: bool,
+    spool: bool,
 }
 
-impl<R: Read> Read for Stored<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Ok(mut st) = self.state.lock() {
-            st.0.update(&buf[..n]);
-            st.1 += n as u64;
-        }
-        Ok(n)
+impl ArchiveSink<'_, '_> {
+    /// The first member of this layer's blob not yet written.
+    fn entry(&self, l: &strata_core::image::ImageLayer) -> Result<Entry> {
+        let written = self
+            .written
+            .lock()
+            .map_err(|_| Error::malformed(&self.describe, "archive writer poisoned"))?;
+        self.entries
+            .get(l.blob.digest.as_ref().unwrap_or(&l.diff_id))
+            .and_then(|v| v.iter().find(|e| !written.contains(&e.path)))
+            .cloned()
+            .ok_or_else(|| {
+                Error::malformed(&self.describe, format!("layer {} not planned", l.diff_id))
+            })
     }
 }
 
-impl<'a> VerifiedLayer<'a> {
-    fn open(raw: Box<dyn strata_core::files::ReadSeek + Send + 'a>, what: &str) -> Result<Self> {
-        use strata_core::digest::{Algorithm, Hasher};
-        let state = std::sync::Arc::new(std::sync::Mutex::new((Hasher::new(Algorithm::Sha256), 0)));
-        let mut r = io::BufReader::with_capacity(
-            1 << 18,
-            Stored {
-                inner: raw,
-                state: state.clone(),
-            },
-        );
-        let magic = io::BufRead::fill_buf(&mut r).map_err(tar_err(what))?;
-        let comp = Compression::sniff(magic);
-        let tar: Box<dyn Read + 'a> = match comp {
-            Compression::None => Box::new(r),
-            c => c.decoder(Box::new(r)).map_err(tar_err(what))?,
+enum Target {
+    /// Header written; bytes go straight into the archive.
+    Direct { declared: u64 },
+    /// Bytes go to a temporary file, appended on commit.
+    Spool(io::BufWriter<std::fs::File>),
+}
+
+struct ArchiveBlob<'s, 'a, 'w> {
+    sink: &'s ArchiveSink<'a, 'w>,
+    entry: Entry,
+    target: Target,
+    written: u64,
+}
+
+impl Write for ArchiveBlob<'_, '_, '_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = match &mut self.target {
+            Target::Spool(f) => f.write(buf)?,
+            Target::Direct { .. } => {
+                let mut tar = self
+                    .sink
+                    .tar
+                    .lock()
+                    .map_err(|_| io::Error::other("archive writer poisoned"))?;
+                tar.get_mut().write_all(buf)?;
+                buf.len()
+            }
         };
-        Ok(VerifiedLayer {
-            tar,
-            state,
-            diff: Hasher::new(Algorithm::Sha256),
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.target {
+            Target::Spool(f) => f.flush(),
+            Target::Direct { .. } => Ok(()),
+        }
+    }
+}
+
+impl strata_core::copy::BlobSink for ArchiveBlob<'_, '_, '_> {
+    fn resumed(&self) -> u64 {
+        0
+    }
+
+    fn resumed_bytes(&self) -> Result<Box<dyn Read + Send>> {
+        Ok(Box::new(io::empty()))
+    }
+
+    fn commit(self: Box<Self>, size: Option<u64>, digest: Option<&Digest>) -> Result<Digest> {
+        let what = format!("{}: {}", self.sink.describe, self.entry.path);
+        let d = digest
+            .cloned()
+            .ok_or_else(|| Error::malformed(&what, "no verified digest"))?;
+        if let Some(want) = size {
+            if want != self.written {
+                return Err(Error::SizeMismatch {
+                    what,
+                    expected: want,
+                    actual: self.written,
+                });
+            }
+        }
+        let mut tar = self
+            .sink
+            .tar
+            .lock()
+            .map_err(|_| Error::malformed(&what, "archive writer poisoned"))?;
+        match self.target {
+            Target::Direct { declared } => {
+                if declared != self.written {
+                    return Err(Error::SizeMismatch {
+                        what,
+                        expected: declared,
+                        actual: self.written,
+                    });
+                }
+                // Pad the member to the tar block.
+                let pad = (512 - self.written % 512) % 512;
+                tar.get_mut()
+                    .write_all(&vec![0u8; pad as usize])
+                    .map_err(tar_err(&what))?;
+            }
+            Target::Spool(f) => {
+                for (p, bytes) in &self.entry.before {
+                    add_bytes(&mut tar, p, bytes)?;
+                }
+                let mut f = f.into_inner().map_err(|e| tar_err(&what)(e.into_error()))?;
+                f.seek(io::SeekFrom::Start(0)).map_err(tar_err(&what))?;
+                let mut h = header(self.written, 0o644);
+                tar.append_data(&mut h, &self.entry.path, f)
+                    .map_err(tar_err(&what))?;
+            }
+        }
+        if let Ok(mut w) = self.sink.written.lock() {
+            w.insert(self.entry.path.clone());
+        }
+        Ok(d)
+    }
+
+    fn discard(self: Box<Self>) {}
+}
+
+impl strata_core::copy::Sink for ArchiveSink<'_, '_> {
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+
+    fn has_blob(&self, d: &Digest) -> bool {
+        let Some(v) = self.entries.get(d) else {
+            return false;
+        };
+        self.written
+            .lock()
+            .is_ok_and(|w| v.iter().all(|e| w.contains(&e.path)))
+    }
+
+    fn open_blob(&self, d: &Digest) -> Result<Box<dyn Read + Send>> {
+        Err(Error::NotFound {
+            what: format!(
+                "{}: blob {d} (an archive being written is not read)",
+                self.describe
+            ),
         })
     }
 
-    /// Checks what passed (reading any rest of the blob into its digest).
-    fn check(&mut self, digest: Option<&Digest>, diff_id: &Digest, what: &str) -> Result<()> {
-        io::copy(self, &mut io::sink()).map_err(tar_err(what))?;
-        let diff = std::mem::replace(
-            &mut self.diff,
-            strata_core::digest::Hasher::new(strata_core::digest::Algorithm::Sha256),
-        )
-        .finish();
-        strata_core::digest::verify(&format!("{what}: diff ID"), diff_id, &diff)?;
-        if let Some(d) = digest {
-            let fresh = strata_core::digest::Hasher::new(strata_core::digest::Algorithm::Sha256);
-            let got = match self.state.lock() {
-                Ok(mut st) => std::mem::replace(&mut st.0, fresh).finish(),
-                Err(_) => return Err(Error::malformed(what, "hashing failed")),
-            };
-            strata_core::digest::verify(what, d, &got)?;
-        }
-        Ok(())
+    fn blob_writer(
+        &self,
+        layer: &strata_core::image::ImageLayer,
+        _resumable: bool,
+    ) -> Result<Box<dyn strata_core::copy::BlobSink + '_>> {
+        let entry = self.entry(layer)?;
+        let what = format!("{}: {}", self.describe, entry.path);
+        let target = match entry.size.filter(|_| !self.spool) {
+            Some(declared) => {
+                let mut tar = self
+                    .tar
+                    .lock()
+                    .map_err(|_| Error::malformed(&what, "archive writer poisoned"))?;
+                for (p, bytes) in &entry.before {
+                    add_bytes(&mut tar, p, bytes)?;
+                }
+                let mut h = header(declared, 0o644);
+                h.set_path(&entry.path).map_err(tar_err(&what))?;
+                h.set_cksum();
+                tar.get_mut()
+                    .write_all(h.as_bytes())
+                    .map_err(tar_err(&what))?;
+                Target::Direct { declared }
+            }
+            None => {
+                let tmp = std::env::temp_dir();
+                let f = tempfile::tempfile().map_err(|e| Error::io(&tmp, e))?;
+                Target::Spool(io::BufWriter::with_capacity(1 << 20, f))
+            }
+        };
+        Ok(Box::new(ArchiveBlob {
+            sink: self,
+            entry,
+            target,
+            written: 0,
+        }))
+    }
+
+    fn layer_facts(&self, _d: &Digest) -> Option<strata_core::layer::LayerStats> {
+        None
+    }
+
+    fn record_layer_facts(&self, _s: &strata_core::layer::LayerStats) {}
+
+    fn keeps(&self, c: Compression) -> bool {
+        !self.plain || c == Compression::None
+    }
+
+    fn presence_is_proof(&self) -> bool {
+        true
     }
 }
 
-impl Read for VerifiedLayer<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.tar.read(buf)?;
-        self.diff.update(&buf[..n]);
-        Ok(n)
-    }
+/// Copies one image's layers into the archive through the copy engine (one at a time, in
+/// order, so the archive's member order is fixed).
+fn copy_into(image: &Image, sink: &ArchiveSink<'_, '_>) -> Result<()> {
+    strata_core::copy::copy_layers(
+        image,
+        sink,
+        &strata_core::copy::Options {
+            concurrency: 1,
+            resumable: false,
+            once_per_blob: false,
+        },
+        &|l| image.layer_what(l),
+        &|_| {},
+    )?;
+    Ok(())
 }
 
 /// Writes `ids` (image IDs) with the tags the caller chose for each, as a docker-archive.
@@ -118,19 +282,18 @@ impl Read for VerifiedLayer<'_> {
 pub fn save_docker_archive(
     store: Arc<Store>,
     images: &[(String, Vec<String>)],
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     spool: bool,
 ) -> Result<()> {
-    let mut b = tar::Builder::new(out);
+    let tar = std::sync::Mutex::new(tar::Builder::new(out));
+    let done = std::sync::Mutex::new(std::collections::HashSet::new());
     let mut manifest = Vec::new();
     let mut repositories: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    let mut written: BTreeMap<String, String> = BTreeMap::new();
     let refs = store.refs()?;
     let saved: Vec<&String> = images.iter().map(|(id, _)| id).collect();
     for (id, tags) in images {
         let source: Arc<dyn Source> = store.clone();
         let image = Image::open(source.clone(), &Selector::Name(id.clone()), None)?;
-        let mut layer_paths = Vec::new();
         let chain = crate::chain_ids(
             &image
                 .layers
@@ -138,47 +301,50 @@ pub fn save_docker_archive(
                 .map(|l| l.diff_id.clone())
                 .collect::<Vec<Digest>>(),
         );
+        // Each layer as `<chain ID>/layer.tar` (its plain tar, so its SHA-256 is the diff ID),
+        // after `VERSION` and `json`, as Docker 20.10 writes them.
+        let mut entries: std::collections::HashMap<Digest, Vec<Entry>> = Default::default();
+        let mut layer_paths = Vec::new();
         for (l, c) in image.layers.iter().zip(&chain) {
             let v1 = c.hex().to_string();
             let path = format!("{v1}/layer.tar");
-            if !written.contains_key(&v1) {
-                let what = format!("{}: layer {}", store.describe(), l.diff_id);
-                // The uncompressed size is needed for the tar header: use the stored facts.
-                let size = l
+            layer_paths.push(path.clone());
+            let key = l.blob.digest.clone().unwrap_or_else(|| l.diff_id.clone());
+            entries.entry(key).or_default().push(Entry {
+                path,
+                // The tar header needs the size first: the stored facts know it.
+                size: l
                     .blob
                     .digest
                     .as_ref()
                     .and_then(|d| store.blob_facts(d))
-                    .map(|s| s.uncompressed_size)
-                    .ok_or_else(|| Error::malformed(&what, "no layer facts in the store"))?;
-                add_bytes(&mut b, &format!("{v1}/VERSION"), b"1.0")?;
-                add_bytes(
-                    &mut b,
-                    &format!("{v1}/json"),
-                    format!("{{\"id\":\"{v1}\"}}").as_bytes(),
-                )?;
-                let mut h = header(size, 0o644);
-                // Nothing leaves unverified: the blob's digest and the tar's diff ID are
-                // checked as the bytes pass (a failure discards an output file). When the
-                // output cannot be taken back (a pipe), the tar is spooled and checked first.
-                let m = image.source().open(&l.blob.locator)?;
-                let mut verified = VerifiedLayer::open(m.reader, &what)?;
-                if spool {
-                    let tmp = std::env::temp_dir();
-                    let mut f = tempfile::tempfile().map_err(|e| Error::io(&tmp, e))?;
-                    io::copy(&mut verified, &mut f).map_err(tar_err(&what))?;
-                    verified.check(l.blob.digest.as_ref(), &l.diff_id, &what)?;
-                    f.seek(io::SeekFrom::Start(0)).map_err(tar_err(&what))?;
-                    b.append_data(&mut h, &path, f).map_err(tar_err(&what))?;
-                } else {
-                    b.append_data(&mut h, &path, &mut verified)
-                        .map_err(tar_err(&what))?;
-                    verified.check(l.blob.digest.as_ref(), &l.diff_id, &what)?;
-                }
-                written.insert(v1.clone(), path.clone());
-            }
-            layer_paths.push(path);
+                    .map(|s| s.uncompressed_size),
+                before: vec![
+                    (format!("{v1}/VERSION"), b"1.0".to_vec()),
+                    (
+                        format!("{v1}/json"),
+                        format!("{{\"id\":\"{v1}\"}}").into_bytes(),
+                    ),
+                ],
+            });
         }
+        // Nothing leaves unverified: every layer passes the layer reader (digest, diff ID,
+        // Docker's rules) as it is written; a failure discards an output file, and when the
+        // output cannot be taken back (a pipe) each layer is spooled and checked first.
+        copy_into(
+            &image,
+            &ArchiveSink {
+                describe: store.describe(),
+                tar: &tar,
+                written: &done,
+                entries,
+                plain: true,
+                spool,
+            },
+        )?;
+        let mut b = tar
+            .lock()
+            .map_err(|_| Error::malformed("archive", "archive writer poisoned"))?;
         let cfg_name = format!("{}.json", image.id.hex());
         add_bytes(&mut b, &cfg_name, &image.config_bytes)?;
         let familiar: Vec<String> = tags
@@ -207,6 +373,9 @@ pub fn save_docker_archive(
         }
         manifest.push(item);
     }
+    let mut b = tar
+        .into_inner()
+        .map_err(|_| Error::malformed("archive", "archive writer poisoned"))?;
     let m = serde_json::to_vec(&manifest)
         .map_err(|e| Error::malformed("manifest.json", e.to_string()))?;
     add_bytes(&mut b, "manifest.json", &m)?;
@@ -226,12 +395,18 @@ pub fn save_docker_archive(
 pub fn save_oci_archive(
     store: Arc<Store>,
     images: &[(String, Vec<String>)],
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
+    spool: bool,
 ) -> Result<()> {
-    let mut b = tar::Builder::new(out);
-    add_bytes(&mut b, "oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+    let tar = std::sync::Mutex::new(tar::Builder::new(out));
+    let done = std::sync::Mutex::new(std::collections::HashSet::new());
+    let poisoned = || Error::malformed("archive", "archive writer poisoned");
+    add_bytes(
+        &mut *tar.lock().map_err(|_| poisoned())?,
+        "oci-layout",
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )?;
     let refs = store.refs()?;
-    let mut seen = std::collections::HashSet::new();
     let mut index = Vec::new();
     for (id, tags) in images {
         let source: Arc<dyn Source> = store.clone();
@@ -240,23 +415,43 @@ pub fn save_oci_archive(
             .images
             .get(id)
             .ok_or_else(|| Error::NoSuchImage(format!("No such image: {id}")))?;
-        let mut blobs: Vec<Digest> = vec![Digest::parse(&rec.manifest)?, image.id.clone()];
-        blobs.extend(image.layers.iter().filter_map(|l| l.blob.digest.clone()));
-        for d in blobs {
-            if !seen.insert(d.clone()) {
-                continue;
+        // The manifest and config as the image was opened (their digests checked then).
+        let manifest_bytes = image
+            .manifest_bytes
+            .clone()
+            .ok_or_else(|| Error::malformed(store.describe(), format!("{id}: no manifest")))?;
+        for bytes in [&manifest_bytes, &image.config_bytes] {
+            let path = Digest::sha256_of(bytes).blob_path();
+            let mut written = done.lock().map_err(|_| poisoned())?;
+            if written.insert(path.clone()) {
+                add_bytes(&mut *tar.lock().map_err(|_| poisoned())?, &path, bytes)?;
             }
-            let m = store.open(&Locator::Digest(d.clone()))?;
-            let mut h = header(m.size, 0o644);
-            let path = d.blob_path();
-            // Nothing leaves unverified: a blob damaged on disk since it was stored fails
-            // here (and the caller discards the output file).
-            let mut r = HashingReader::new(m.reader, Algorithm::Sha256);
-            b.append_data(&mut h, &path, &mut r)
-                .map_err(tar_err(&path))?;
-            let (got, _) = r.finish().map_err(tar_err(&path))?;
-            strata_core::digest::verify(&format!("{}: blob {d}", store.describe()), &d, &got)?;
         }
+        // Layers as stored, each verified by the layer reader on its way in.
+        let mut entries: std::collections::HashMap<Digest, Vec<Entry>> = Default::default();
+        for l in &image.layers {
+            if let Some(d) = &l.blob.digest {
+                let v = entries.entry(d.clone()).or_default();
+                if v.is_empty() {
+                    v.push(Entry {
+                        path: d.blob_path(),
+                        size: l.blob.size,
+                        before: Vec::new(),
+                    });
+                }
+            }
+        }
+        copy_into(
+            &image,
+            &ArchiveSink {
+                describe: store.describe(),
+                tar: &tar,
+                written: &done,
+                entries,
+                plain: false,
+                spool,
+            },
+        )?;
         let names: Vec<String> = if tags.is_empty() {
             vec![String::new()]
         } else {
@@ -276,6 +471,7 @@ pub fn save_oci_archive(
     }
     let idx = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": index}))
         .map_err(|e| Error::malformed("index.json", e.to_string()))?;
+    let mut b = tar.into_inner().map_err(|_| poisoned())?;
     add_bytes(&mut b, "index.json", &idx)?;
     b.into_inner()
         .map_err(tar_err("archive"))?

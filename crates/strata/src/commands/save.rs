@@ -45,12 +45,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     let to_pipe = args.output.is_none();
-    let write = |out: &mut dyn Write| -> Result<()> {
+    let write = |out: &mut (dyn Write + Send)| -> Result<()> {
         match args.format.as_str() {
             "docker" => {
                 strata_store::save::save_docker_archive(store.clone(), &chosen, out, to_pipe)?
             }
-            "oci" => strata_store::save::save_oci_archive(store.clone(), &chosen, out)?,
+            "oci" => strata_store::save::save_oci_archive(store.clone(), &chosen, out, to_pipe)?,
             f => anyhow::bail!("unknown --format {f:?}: use docker or oci"),
         }
         Ok(())
@@ -80,8 +80,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }
                 .into());
             }
-            let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::new(stdout.lock());
+            let mut w = std::io::BufWriter::new(std::io::stdout());
             write(&mut w)?;
             w.flush().context("writing the archive")?;
         }
