@@ -288,6 +288,49 @@ fn push_refuses_a_blob_damaged_in_the_store_and_sends_nothing_unverified() {
     assert_eq!(text(&head.stdout), "404");
 }
 
+#[test]
+fn pull_progress_json_is_the_daemons_message_stream() {
+    if !common::require("docker-registry") {
+        return;
+    }
+    let reg = Registry::start(None);
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let name = format!("{}/sample/json:1", reg.host);
+    load_as(&a, &repo_root().join("examples/sample.tar"), &name);
+    push(&a, &name);
+    let b = tmp.path().join("b");
+    let out = ok(
+        &strata(&b, &["pull", "--progress=json", &name], &[]),
+        "pull --progress=json",
+    );
+    let msgs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect();
+    assert_eq!(msgs[0]["status"], "Pulling from sample/json");
+    assert_eq!(msgs[0]["id"], "1");
+    let with = |s: &str| msgs.iter().filter(|m| m["status"] == s).count();
+    assert_eq!(with("Pulling fs layer"), 4, "{out}");
+    assert_eq!(with("Pull complete"), 4, "{out}");
+    let dl = msgs
+        .iter()
+        .find(|m| m["status"] == "Downloading")
+        .expect("a Downloading message");
+    assert!(dl["progressDetail"]["total"].as_u64().unwrap() > 0, "{dl}");
+    let last = &msgs[msgs.len() - 1]["status"];
+    assert_eq!(
+        last.as_str().unwrap(),
+        format!("Status: Downloaded newer image for {name}")
+    );
+    assert!(
+        msgs[msgs.len() - 2]["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("Digest: sha256:")
+    );
+}
+
 fn ureq_get(url: &str) -> Vec<u8> {
     let o = Command::new("curl")
         .args(["-sf", "-H", "Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"])

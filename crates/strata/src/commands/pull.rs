@@ -28,9 +28,33 @@ pub struct Args {
     /// Download all tagged images in the repository (not supported; listed for Docker's surface).
     #[arg(short = 'a', long = "all-tags", hide = true)]
     all_tags: bool,
+    /// Progress output: auto (bars on a terminal, Docker's transcript otherwise), plain
+    /// (the transcript), tty (bars), json (one JSON message per line, as the daemon's
+    /// /images/create stream: {"status","id","progressDetail"}).
+    #[arg(long, value_name = "MODE", default_value = "auto",
+          value_parser = ["auto", "plain", "tty", "json"])]
+    progress: String,
     /// The image to pull: NAME, NAME:TAG or NAME@DIGEST.
     #[arg(value_name = "NAME")]
     name: String,
+}
+
+/// One event as the daemon's JSON message stream writes it.
+fn json_line(ev: &Event) -> String {
+    let v = match ev {
+        Event::Pulling { head, repo } => {
+            serde_json::json!({"status": format!("Pulling from {repo}"), "id": head})
+        }
+        Event::Layer { id, status } => {
+            let detail = match status {
+                LayerStatus::Downloading { total, done } => serde_json::json!({
+                    "current": done.load(Ordering::Relaxed), "total": total}),
+                _ => serde_json::json!({}),
+            };
+            serde_json::json!({"status": status.docker_text(), "progressDetail": detail, "id": id})
+        }
+    };
+    format!("{v}\n")
 }
 
 type Bars = Mutex<HashMap<String, (ProgressBar, Option<Arc<AtomicU64>>)>>;
@@ -44,11 +68,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
     let client = super::client(reference.domain())?;
     let store = super::store(false)?;
-    if reference.tag().is_none() && reference.digest().is_none() && !args.quiet {
+    if reference.tag().is_none()
+        && reference.digest().is_none()
+        && !args.quiet
+        && args.progress != "json"
+    {
         print("Using default tag: latest\n");
     }
     super::daemon_accepts(&args.name)?;
-    let tty = std::io::stdout().is_terminal() && !args.quiet;
+    let json = args.progress == "json";
+    let tty = match args.progress.as_str() {
+        "tty" => true,
+        "auto" => std::io::stdout().is_terminal(),
+        _ => false,
+    } && !args.quiet;
     let mp = MultiProgress::new();
     let bars: Bars = Mutex::new(HashMap::new());
     let stop = AtomicBool::new(false);
@@ -59,6 +92,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     let on = |ev: Event| {
         if args.quiet {
+            return;
+        }
+        if json {
+            print(&json_line(&ev));
             return;
         }
         if !tty {
@@ -129,6 +166,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let outcome = result?;
     if args.quiet {
         print(&format!("{}\n", outcome.reference));
+    } else if json {
+        // The daemon's stream ends with these two messages.
+        for status in [
+            format!("Digest: {}", outcome.digest),
+            outcome.status.clone(),
+        ] {
+            print(&format!("{}\n", serde_json::json!({ "status": status })));
+        }
     } else {
         print(&format!(
             "Digest: {}\n{}\n{}\n",
