@@ -1,8 +1,9 @@
 //! A cache of per-layer facts (digests, sizes, Docker's size) keyed by the identity of the
 //! bytes on disk, so inspecting the same archive twice reads no layer twice. Only facts from
 //! a scan that finished are stored; a hit is still checked against the manifest and config.
-//! Location: `STRATA_CACHE_DIR`, else `$XDG_CACHE_HOME/strata/layer-facts`, else
-//! `~/.cache/strata/layer-facts`; `STRATA_NO_CACHE=1` turns it off.
+//! Location: the installed settings' `cache_dir` (the CLI: `STRATA_CACHE_DIR`, else
+//! `$XDG_CACHE_HOME/strata/layer-facts`, else `~/.cache/strata/layer-facts`; `STRATA_NO_CACHE=1`
+//! turns it off).
 
 use std::path::PathBuf;
 
@@ -45,22 +46,11 @@ pub struct FactsCache {
 }
 
 impl FactsCache {
-    /// The cache the environment asks for.
-    pub fn from_env() -> FactsCache {
-        if std::env::var_os("STRATA_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0") {
-            return FactsCache { dir: None };
+    /// The user's cache, as the installed settings place it.
+    pub fn user() -> FactsCache {
+        FactsCache {
+            dir: crate::settings::get().cache_dir.clone(),
         }
-        let dir = std::env::var_os("STRATA_CACHE_DIR")
-            .map(PathBuf::from)
-            .or_else(|| {
-                std::env::var_os("XDG_CACHE_HOME")
-                    .filter(|v| !v.is_empty())
-                    .map(|x| PathBuf::from(x).join("strata/layer-facts"))
-            })
-            .or_else(|| {
-                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/strata/layer-facts"))
-            });
-        FactsCache { dir }
     }
 
     /// A cache in this directory.

@@ -315,7 +315,7 @@ fn decompressed_archive(
     compression: crate::compression::Compression,
 ) -> Result<File> {
     let label = path.display().to_string();
-    let cache = crate::facts_cache::FactsCache::from_env().sibling("archives");
+    let cache = crate::facts_cache::FactsCache::user().sibling("archives");
     let key = path
         .canonicalize()
         .ok()

@@ -365,7 +365,7 @@ impl Image {
     /// other images are its ancestors, as Docker loads them.
     fn open_v1(source: Arc<dyn Source>, names: Vec<String>, chain: &[String]) -> Result<Image> {
         let src = source.as_ref();
-        let facts = source.facts_cache().unwrap_or_else(FactsCache::from_env);
+        let facts = source.facts_cache().unwrap_or_else(FactsCache::user);
         let mut diff_ids = Vec::new();
         let mut history = Vec::new();
         let mut layers = Vec::new();
@@ -549,7 +549,7 @@ impl Image {
         if !self.source.is_remote() {
             return Ok((self.layer_stats()?, false));
         }
-        let cache = FactsCache::from_env();
+        let cache = FactsCache::user();
         let mut estimated = false;
         let mut out = Vec::with_capacity(self.layers.len());
         for l in &self.layers {
@@ -589,9 +589,7 @@ impl Image {
     }
 
     fn facts(&self) -> FactsCache {
-        self.source
-            .facts_cache()
-            .unwrap_or_else(FactsCache::from_env)
+        self.source.facts_cache().unwrap_or_else(FactsCache::user)
     }
 
     /// Reads every layer once (in parallel), verifying digests and diff IDs, and returns

@@ -41,6 +41,7 @@ pub mod pool;
 pub mod progress;
 pub mod reference;
 pub mod report;
+pub mod settings;
 pub mod source;
 pub mod tree;
 pub mod units;

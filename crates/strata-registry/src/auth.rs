@@ -45,17 +45,6 @@ impl Credential {
     }
 }
 
-/// The directory Docker's client config lives in: `DOCKER_CONFIG`, else `~/.docker`.
-pub fn config_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("DOCKER_CONFIG").filter(|v| !v.is_empty()) {
-        return PathBuf::from(d);
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
-    home.join(".docker")
-}
-
 /// The key a registry host is filed under in `config.json`.
 pub fn config_key(domain: &str) -> String {
     if domain == "docker.io" || domain == "index.docker.io" || domain == "registry-1.docker.io" {
@@ -93,11 +82,6 @@ impl DockerConfig {
             Err(e) => return Err(config_err(&path, e.to_string())),
         };
         Ok(DockerConfig { path, doc })
-    }
-
-    /// Reads the user's config.
-    pub fn load() -> Result<DockerConfig> {
-        Self::load_from(&config_dir())
     }
 
     fn helper_for(&self, key: &str) -> Option<String> {

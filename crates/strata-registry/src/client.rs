@@ -35,37 +35,21 @@ pub struct Options {
     pub low_speed_limit: u64,
     /// The window `low_speed_limit` is measured over (curl's `--speed-time`).
     pub low_speed_time: Duration,
+    /// The directory of Docker's client config (`config.json`, credentials); `None`: no
+    /// stored credentials.
+    pub docker_config: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        let secs = |k: &str, d: u64| {
-            std::env::var(k)
-                .ok()
-                .and_then(|v| v.parse::<f64>().ok())
-                .map(Duration::from_secs_f64)
-                .unwrap_or(Duration::from_secs(d))
-        };
         Options {
-            insecure: std::env::var("STRATA_INSECURE_REGISTRIES")
-                .map(|v| {
-                    v.split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            retries: std::env::var("STRATA_RETRIES")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(5),
+            insecure: Vec::new(),
+            retries: 5,
             backoff: Duration::from_millis(200),
-            read_timeout: secs("STRATA_READ_TIMEOUT", 60),
-            low_speed_limit: std::env::var("STRATA_LOW_SPEED_LIMIT")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1024),
-            low_speed_time: secs("STRATA_LOW_SPEED_TIME", 30),
+            read_timeout: Duration::from_secs(60),
+            low_speed_limit: 1024,
+            low_speed_time: Duration::from_secs(30),
+            docker_config: None,
         }
     }
 }
@@ -341,7 +325,10 @@ impl Client {
     /// A client for `domain` (as in a reference: `docker.io`, `127.0.0.1:5000`), with the
     /// user's credentials for it.
     pub fn new(domain: &str, opts: Options) -> Result<Arc<Client>> {
-        let cred = DockerConfig::load()?.credential(domain)?;
+        let cred = match &opts.docker_config {
+            Some(dir) => DockerConfig::load_from(dir)?.credential(domain)?,
+            None => None,
+        };
         Ok(Self::with_credential(domain, opts, cred))
     }
 

@@ -144,20 +144,6 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
     move |e| Error::io(path, e)
 }
 
-/// The default root: `STRATA_ROOT`, else `$XDG_DATA_HOME/strata`, else `~/.local/share/strata`.
-pub fn default_root() -> PathBuf {
-    if let Some(r) = std::env::var_os("STRATA_ROOT").filter(|v| !v.is_empty()) {
-        return PathBuf::from(r);
-    }
-    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
-        return PathBuf::from(x).join("strata");
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
-    home.join(".local/share/strata")
-}
-
 impl Store {
     /// Opens (creating if needed) the store at `root`; `write` takes the exclusive lock.
     pub fn open(root: &Path, write: bool) -> Result<Store> {

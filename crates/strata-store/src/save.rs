@@ -38,7 +38,7 @@ fn add_bytes<W: Write>(b: &mut tar::Builder<W>, path: &str, data: &[u8]) -> Resu
 /// Where a layer goes in the archive being written.
 #[derive(Clone)]
 struct Entry {
-    /// Member path (`<chain ID>/layer.tar`, `blobs/sha256/<hex>`).
+    /// Member path (`<chain ID>/layer.tar`, or the OCI blob path).
     path: String,
     /// Its size when known before the copy (streamed straight into the archive).
     size: Option<u64>,

@@ -4,6 +4,7 @@
 mod commands;
 mod output;
 mod progress;
+mod settings;
 mod tdata;
 
 use std::process::ExitCode;
@@ -120,9 +121,8 @@ fn main() -> ExitCode {
         commands::set_root(r.clone());
     }
     commands::set_insecure(cli.insecure_registry.clone());
-    if let Some(n) = cli.max_layer_size {
-        strata_core::layer::set_max_layer_bytes(n);
-    }
+    strata_core::settings::install(settings::library(cli.max_layer_size));
+    strata_render::width::set_default_condition(settings::width());
     if matches!(
         cli.command,
         Command::Inspect(_)

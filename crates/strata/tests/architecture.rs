@@ -178,3 +178,27 @@ fn only_the_facts_cache_builds_its_keys() {
         assert!(out.is_empty(), "cache key {key:?} spelled in {out:?}");
     }
 }
+
+#[test]
+fn no_library_reads_the_environment() {
+    let root = crates_dir();
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(&root).expect("crates/").flatten() {
+        if e.file_name() != "strata" {
+            rust_files(&e.path().join("src"), &mut files);
+        }
+    }
+    assert!(files.len() > 50, "the scan sees the libraries");
+    let readers: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let c = code(f);
+            c.contains("env::var") || c.contains("env::vars")
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(
+        readers.is_empty(),
+        "libraries reading the environment: {readers:?}"
+    );
+}

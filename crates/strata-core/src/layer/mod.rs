@@ -7,7 +7,6 @@
 //! command gives the same verdict on the same layer.
 
 use std::io::{self, BufRead, BufReader, Read};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::error::{Error, Result};
@@ -49,20 +48,10 @@ pub struct Expect<'a> {
     pub diff_id: Option<&'a Digest>,
 }
 
-/// The default ceiling on a layer's uncompressed size: generous (real layers stay far below),
-/// yet a bound on the time a hostile stream can take.
-pub const DEFAULT_MAX_LAYER_BYTES: u64 = 128 << 30;
+pub use crate::settings::DEFAULT_MAX_LAYER_BYTES;
 /// Bytes a compressed layer may carry after the tar's end-of-archive blocks. Tools pad to a
 /// record (10 KiB for GNU tar); a stream that goes on past this is a decompression bomb.
 pub const MAX_TRAILING_BYTES: u64 = 64 << 20;
-
-static MAX_LAYER_OVERRIDE: AtomicU64 = AtomicU64::new(0);
-
-/// Sets the ceiling on a layer's uncompressed size for this process (the CLI's
-/// `--max-layer-size`); it wins over `STRATA_MAX_LAYER_SIZE`.
-pub fn set_max_layer_bytes(n: u64) {
-    MAX_LAYER_OVERRIDE.store(n, Ordering::Relaxed);
-}
 
 /// A size as Docker's flags take it (go-units `RAMInBytes`: `200GiB`, `200g`, `200GB` are all
 /// binary); `None` unless it is a positive byte count.
@@ -73,15 +62,9 @@ pub fn parse_size(s: &str) -> Option<u64> {
         .map(|n| n as u64)
 }
 
-/// The ceiling on a layer's uncompressed size in force.
+/// The ceiling on a layer's uncompressed size in force (the installed settings).
 pub fn max_layer_bytes() -> u64 {
-    match MAX_LAYER_OVERRIDE.load(Ordering::Relaxed) {
-        0 => std::env::var("STRATA_MAX_LAYER_SIZE")
-            .ok()
-            .and_then(|v| parse_size(&v))
-            .unwrap_or(DEFAULT_MAX_LAYER_BYTES),
-        n => n,
-    }
+    crate::settings::get().max_layer_bytes
 }
 
 /// What an entry's header says, after Docker's reading of it (PAX records applied).

@@ -383,10 +383,17 @@ pub fn table(name: &str) -> Option<&'static [(u32, u32)]> {
     })
 }
 
-/// The condition this process runs under, decided once from the environment as go-runewidth does.
+static DEFAULT: OnceLock<Condition> = OnceLock::new();
+
+/// Sets the condition this process runs under (the CLI decides it from the locale, as
+/// go-runewidth does, with [`Condition::from_env`]); only the first call counts.
+pub fn set_default_condition(c: Condition) {
+    let _ = DEFAULT.set(c);
+}
+
+/// The condition this process runs under (go-runewidth's default, not East Asian, unless set).
 pub fn default_condition() -> Condition {
-    static DEFAULT: OnceLock<Condition> = OnceLock::new();
-    *DEFAULT.get_or_init(|| Condition::from_env(|k| std::env::var(k).ok()))
+    *DEFAULT.get_or_init(|| Condition::from_env(|_| None))
 }
 
 /// go-runewidth's `RuneWidth` under the process's condition.

@@ -93,7 +93,7 @@ pub fn run_login(args: LoginArgs) -> Result<ExitCode> {
     client.ping().map_err(|e| {
         anyhow::anyhow!("Error response from daemon: login attempt to {domain} failed: {e}")
     })?;
-    let mut cfg = DockerConfig::load()?;
+    let mut cfg = DockerConfig::load_from(&crate::settings::docker_config_dir())?;
     cfg.store(&domain, &cred)?;
     print("Login Succeeded\n");
     Ok(ExitCode::SUCCESS)
@@ -102,7 +102,7 @@ pub fn run_login(args: LoginArgs) -> Result<ExitCode> {
 /// Runs `logout`.
 pub fn run_logout(args: LogoutArgs) -> Result<ExitCode> {
     let domain = domain(args.server.as_deref());
-    let mut cfg = DockerConfig::load()?;
+    let mut cfg = DockerConfig::load_from(&crate::settings::docker_config_dir())?;
     let shown = if domain == "docker.io" {
         strata_registry::auth::HUB_KEY.to_string()
     } else {

@@ -33,7 +33,7 @@ pub fn set_insecure(hosts: Vec<String>) {
 
 /// Registry options: defaults (and environment) plus `--insecure-registry`.
 pub fn registry_options() -> strata_registry::client::Options {
-    let mut o = strata_registry::client::Options::default();
+    let mut o = crate::settings::registry();
     if let Some(h) = INSECURE.get() {
         o.insecure.extend(h.iter().cloned());
     }
@@ -52,7 +52,7 @@ pub fn client(domain: &str) -> Result<Arc<strata_registry::client::Client>> {
 pub fn root() -> std::path::PathBuf {
     ROOT.get()
         .cloned()
-        .unwrap_or_else(strata_store::default_root)
+        .unwrap_or_else(crate::settings::store_root)
 }
 
 /// The image a command reads, and which platform of it (flattened into each command).
