@@ -179,6 +179,87 @@ pub fn shared_layers(a: &[crate::digest::Digest], b: &[crate::digest::Digest]) -
     a.iter().zip(b.iter()).take_while(|(x, y)| x == y).count()
 }
 
+/// Everything `diff` reports about two images: the shared base, what each adds after it,
+/// the config and history differences, and the files that differ.
+#[derive(Debug, Clone)]
+pub struct ImageDiff {
+    /// Each image's layers (diff ID, bytes of its files), base first.
+    pub layers: [Vec<(crate::digest::Digest, u64)>; 2],
+    /// How many layers both start with.
+    pub shared: usize,
+    /// Config fields that differ.
+    pub config: Vec<ConfigDiff>,
+    /// Each image's history steps (`created_by`) after the steps both start with.
+    pub history: [Vec<String>; 2],
+    /// Files that differ between the two merged filesystems.
+    pub files: Vec<FileDiff>,
+}
+
+impl ImageDiff {
+    /// Compares two images (reads every layer index of both).
+    pub fn build(
+        a: &crate::image::Image,
+        b: &crate::image::Image,
+    ) -> crate::error::Result<ImageDiff> {
+        let (ia, ib) = (a.indexes()?, b.indexes()?);
+        let ta = crate::tree::merge_quiet(&a.source().describe(), &ia)?;
+        let tb = crate::tree::merge_quiet(&b.source().describe(), &ib)?;
+        let files = diff_trees(&ta, &tb);
+        let sizes = |ix: &[crate::tree::LayerIndex], img: &crate::image::Image| {
+            img.layers
+                .iter()
+                .zip(ix)
+                .map(|(l, x)| {
+                    let n = x
+                        .changes()
+                        .map(|c| match c {
+                            crate::tree::Change::Put(_, n) if n.kind == Kind::File => n.size,
+                            _ => 0,
+                        })
+                        .sum();
+                    (l.diff_id.clone(), n)
+                })
+                .collect::<Vec<_>>()
+        };
+        let layers = [sizes(&ia, a), sizes(&ib, b)];
+        let ids = |v: &[(crate::digest::Digest, u64)]| {
+            v.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>()
+        };
+        let shared = shared_layers(&ids(&layers[0]), &ids(&layers[1]));
+        let (ha, hb) = (a.history()?, b.history()?);
+        let common = ha
+            .iter()
+            .zip(hb.iter())
+            .take_while(|(x, y)| x.created_by == y.created_by && x.created == y.created)
+            .count();
+        let steps = |h: &[crate::image::HistoryEntry]| {
+            h[common..]
+                .iter()
+                .map(|e| e.created_by.clone())
+                .collect::<Vec<_>>()
+        };
+        Ok(ImageDiff {
+            layers,
+            shared,
+            config: diff_configs(&a.config, &b.config),
+            history: [steps(&ha), steps(&hb)],
+            files,
+        })
+    }
+
+    /// Files added, deleted and changed.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let n = |op| self.files.iter().filter(|f| f.op == op).count();
+        (n('A'), n('D'), n('C'))
+    }
+
+    /// Bytes of files in each image's layers.
+    pub fn totals(&self) -> (u64, u64) {
+        let t = |v: &[(crate::digest::Digest, u64)]| v.iter().map(|(_, n)| n).sum();
+        (t(&self.layers[0]), t(&self.layers[1]))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,6 +90,25 @@ pub struct Base {
     pub history_len: usize,
 }
 
+/// The name of an image of `source` whose layers are exactly `chain` (its first tag in
+/// Docker's order, else its short ID), to name a shared base.
+pub fn image_with_chain(source: Arc<dyn Source>, chain: &[Digest]) -> Option<String> {
+    if chain.is_empty() {
+        return None;
+    }
+    let candidates = source.candidates().ok()?;
+    (0..candidates.len()).find_map(|i| {
+        let img = Image::open(source.clone(), &Selector::Index(i), None).ok()?;
+        let ids: Vec<&Digest> = img.layers.iter().map(|l| &l.diff_id).collect();
+        (ids.len() == chain.len() && ids.iter().zip(chain).all(|(a, b)| *a == b)).then(|| {
+            sort_repo_tags(&img.names)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| img.id.short().to_string())
+        })
+    })
+}
+
 /// Finds the longest base among the other images of `source`.
 pub fn find_base(
     source: Arc<dyn Source>,
