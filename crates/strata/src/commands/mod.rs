@@ -77,27 +77,12 @@ pub fn store(write: bool) -> Result<strata_store::Store> {
         .with_context(|| format!("opening the store at {}", r.display()))
 }
 
-/// An image, with what the daemon would know of it beyond its config.
-pub struct Opened {
-    /// The source it was read from.
-    pub source: Arc<dyn Source>,
-    /// The image.
-    pub image: Image,
-    /// Digest references: the store's record, or for a registry image what a pull would
-    /// record (`name@<registry digest>`).
-    pub repo_digests: Vec<String>,
-    /// When it was last tagged (the store's record), as RFC 3339.
-    pub last_tag_time: Option<String>,
-}
+pub use strata_ops::Opened;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use strata_core::image::{Image, Selector};
-use strata_core::location::Location;
-use strata_core::manifest::Platform;
-use strata_core::reference::Reference;
+use strata_core::image::Image;
 use strata_core::source::Source;
 
 pub use crate::output::Lookup;
@@ -122,73 +107,26 @@ pub fn open_image(name: &str, platform: Option<&str>) -> Result<(Arc<dyn Source>
     Ok((o.source, o.image))
 }
 
-/// Opens what the user named, from a file location or else from the local store.
-pub fn open_any(name: &str, platform: Option<&str>) -> Result<Opened> {
-    if let Some(rest) = name.strip_prefix("docker://") {
-        let reference = Reference::parse(rest)?;
-        let client = client(reference.domain())?;
-        let registry = Arc::new(strata_registry::source::RegistrySource::new(
-            client,
-            reference.clone(),
-        ));
-        let source: Arc<dyn Source> = registry.clone();
-        let platform = platform.map(Platform::parse).transpose()?;
-        let image = Image::open(source.clone(), &Selector::Default, platform.as_ref())
-            .with_context(|| format!("reading {name}"))?;
-        // What the store would record after pulling it: the registry's digest.
-        let top = strata_registry::source::top_digest(&registry)?;
-        return Ok(Opened {
-            source,
-            image,
-            repo_digests: vec![format!("{}@{top}", reference.name())],
-            last_tag_time: None,
-        });
+/// The context the verbs run in: the store root and the registry options.
+pub fn context() -> strata_ops::Context {
+    strata_ops::Context {
+        root: root(),
+        registry: registry_options(),
     }
-    if Location::parse(name).is_none() && !Path::new(name).exists() {
-        let store = store(false)?;
-        let refs = store.refs()?;
-        let id = strata_store::resolve(&refs, name).map_err(|e| Lookup {
-            name: name.to_string(),
-            error: e.to_string(),
-        })?;
-        let record = refs.images.get(&id).cloned().unwrap_or_default();
-        let source: Arc<dyn Source> = Arc::new(store);
-        let image = Image::open(source.clone(), &Selector::Name(id), None)?;
-        return Ok(Opened {
-            source,
-            image,
-            repo_digests: record.digests,
-            last_tag_time: record.last_tag_time,
-        });
-    }
-    let (source, image) = open_file(name, platform)?;
-    Ok(Opened {
-        source,
-        image,
-        repo_digests: Vec::new(),
-        last_tag_time: None,
-    })
 }
 
-fn open_file(name: &str, platform: Option<&str>) -> Result<(Arc<dyn Source>, Image)> {
-    let platform = platform.map(Platform::parse).transpose()?;
-    let location = match Location::parse(name) {
-        Some(l) => l,
-        None => {
-            let p = Path::new(name);
-            if p.is_dir() {
-                Location::Oci(p.to_path_buf(), Selector::Default)
-            } else if p.is_file() {
-                Location::DockerArchive(p.to_path_buf(), Selector::Default)
-            } else {
-                anyhow::bail!("No such image: {name}");
-            }
+/// Opens what the user named (see `strata_ops::open`), with the CLI's error wording.
+pub fn open_any(name: &str, platform: Option<&str>) -> Result<Opened> {
+    use strata_ops::OpenError;
+    strata_ops::open(&context(), name, platform).map_err(|e| match e {
+        OpenError::Lookup { name, error } => Lookup { name, error }.into(),
+        OpenError::Read { name, source } => {
+            anyhow::Error::new(source).context(format!("reading {name}"))
         }
-    };
-    let (source, selector) = location.open()?;
-    let image = Image::open(source.clone(), &selector, platform.as_ref())
-        .with_context(|| format!("reading {name}"))?;
-    Ok((source, image))
+        OpenError::NoSuchImage(name) => anyhow::anyhow!("No such image: {name}"),
+        OpenError::Registry(e) => e.into(),
+        OpenError::Core(e) => e.into(),
+    })
 }
 
 /// Says on stderr when sizes came from a registry manifest rather than Docker's rule.
