@@ -21,10 +21,15 @@ use crate::layer::{self, LayerStats};
 /// A blob being written into a sink; nothing is visible in the sink before
 /// [`BlobSink::commit`] has checked it.
 pub trait BlobSink: Write + Send {
-    /// Bytes an interrupted writer had left, which this one continues after.
-    fn resumed(&self) -> u64;
+    /// Bytes an interrupted writer had left, which this one continues after (none, for a
+    /// sink that does not resume).
+    fn resumed(&self) -> u64 {
+        0
+    }
     /// Reads those bytes back (a verifying reader must see the whole blob).
-    fn resumed_bytes(&self) -> Result<Box<dyn Read + Send>>;
+    fn resumed_bytes(&self) -> Result<Box<dyn Read + Send>> {
+        Ok(Box::new(io::empty()))
+    }
     /// A handle to write back early, so the commit's fsync has little left to do.
     fn sync_handle(&self) -> Option<std::fs::File> {
         None

@@ -61,14 +61,6 @@ impl Write for Upload<'_> {
 }
 
 impl BlobSink for Upload<'_> {
-    fn resumed(&self) -> u64 {
-        0
-    }
-
-    fn resumed_bytes(&self) -> Result<Box<dyn Read + Send>> {
-        Ok(Box::new(io::empty()))
-    }
-
     fn commit(self: Box<Self>, size: Option<u64>, digest: Option<&Digest>) -> Result<Digest> {
         let what = format!("{}: upload", self.sink.describe());
         let d = digest

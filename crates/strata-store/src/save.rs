@@ -121,14 +121,6 @@ impl Write for ArchiveBlob<'_, '_, '_> {
 }
 
 impl strata_core::copy::BlobSink for ArchiveBlob<'_, '_, '_> {
-    fn resumed(&self) -> u64 {
-        0
-    }
-
-    fn resumed_bytes(&self) -> Result<Box<dyn Read + Send>> {
-        Ok(Box::new(io::empty()))
-    }
-
     fn commit(self: Box<Self>, size: Option<u64>, digest: Option<&Digest>) -> Result<Digest> {
         let what = format!("{}: {}", self.sink.describe, self.entry.path);
         let d = digest
