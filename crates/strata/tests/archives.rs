@@ -11,7 +11,7 @@ mod common;
 use common::build::{gzip, layer, legacy};
 
 fn strata(cache: &Path, tmp: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));
+    let mut c = common::strata_cmd();
     c.env("XDG_CACHE_HOME", cache).env("TMPDIR", tmp);
     c
 }

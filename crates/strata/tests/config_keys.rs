@@ -46,7 +46,7 @@ fn repeated_and_case_variant_keys_decode_as_go_decodes_them() {
     }
     let archive = t.path().join("keys.tar");
     std::fs::write(&archive, b.into_inner().unwrap()).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_strata"))
+    let o = common::strata_cmd()
         .args(["inspect", "--format", FORMAT])
         .arg(format!("docker-archive:{}", archive.display()))
         .env("XDG_CACHE_HOME", t.path().join("cache"))
@@ -173,7 +173,7 @@ fn integer_fields_with_a_fraction_or_exponent_refuse_the_image() {
     for (name, tail, want) in cases {
         let archive = archive_with(t.path(), name, tail);
         for verb in ["inspect", "history", "ls"] {
-            let o = Command::new(env!("CARGO_BIN_EXE_strata"))
+            let o = common::strata_cmd()
                 .arg(verb)
                 .arg(format!("docker-archive:{}", archive.display()))
                 .env("XDG_CACHE_HOME", t.path().join("cache"))

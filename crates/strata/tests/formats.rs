@@ -22,7 +22,7 @@ fn expected() -> Vec<u8> {
 }
 
 fn strata(d: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
+    common::strata_cmd()
         .args(args)
         .env("XDG_CACHE_HOME", d.join("cache"))
         .output()

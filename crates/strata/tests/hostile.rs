@@ -14,7 +14,7 @@ mod common;
 use common::build::{config_for, gzip, layer, legacy, raw_name, sha};
 
 fn strata() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
+    common::strata_cmd()
 }
 
 /// An OCI layout directory with one image; `layer_blobs` are stored as given with `media`.
@@ -84,7 +84,7 @@ fn bounded(d: &Path, args: &[String]) -> std::process::Output {
         .arg("-c")
         .arg(format!(
             "ulimit -v 1048576; exec timeout 120 '{}' {}",
-            env!("CARGO_BIN_EXE_strata"),
+            common::STRATA,
             quoted.join(" ")
         ))
         .env("TMPDIR", d.join("tmp"))

@@ -3,18 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
+mod common;
+
+use common::build::sha;
 
 use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
-
-fn sha(b: &[u8]) -> String {
-    let d = Sha256::digest(b);
-    format!(
-        "sha256:{}",
-        d.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    )
-}
 
 fn tar_of(entries: &[(&str, &str, Option<&str>)]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
@@ -86,7 +79,7 @@ fn layers_pairs_steps_and_marks_the_base() {
     let path = tmp.path().join("two.tar");
     std::fs::write(&path, b.into_inner().unwrap()).unwrap();
 
-    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+    let out = common::strata_cmd()
         .args([
             "layers",
             "--format",
@@ -131,7 +124,7 @@ fn layers_pairs_steps_and_marks_the_base() {
     assert_eq!(steps[2]["layer"]["diff_id"], json!(ids[1]));
 
     // The table marks where the base ends, between layer 0 and layer 1.
-    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+    let out = common::strata_cmd()
         .args([
             "layers",
             &format!("docker-archive:{}:t/app:1", path.display()),

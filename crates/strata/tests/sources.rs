@@ -4,23 +4,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::build::sha;
+
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
-
-fn sha(b: &[u8]) -> String {
-    let d = Sha256::digest(b);
-    format!(
-        "sha256:{}",
-        d.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    )
-}
 
 fn strata(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
+    common::strata_cmd()
         .args(args)
         .env("STRATA_NO_CACHE", "1")
         .output()

@@ -52,7 +52,7 @@ fn with(extra: &[(&'static str, char, &'static str)]) -> Vec<u8> {
 }
 
 fn strata(env: &[(&str, &Path)], args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));
+    let mut c = common::strata_cmd();
     c.args(args);
     for (k, v) in env {
         c.env(k, v);

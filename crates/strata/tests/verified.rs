@@ -5,13 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod common;
 use common::build::{layer, legacy, sha};
 
 fn strata(cache: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
+    common::strata_cmd()
         .args(args)
         .env("XDG_CACHE_HOME", cache)
         .env("STRATA_ROOT", cache.join("store"))

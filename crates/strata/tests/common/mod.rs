@@ -1,6 +1,7 @@
-//! Test helpers shared by the registry tests: the real `docker-registry` on a free
-//! 127.0.0.1 port, a token server for its `auth: token` mode, and a fault-injecting proxy
-//! (for faults the real server cannot produce).
+//! Test helpers shared by every end-to-end test: the binary under test (`strata_cmd`,
+//! `strata`), image builders (`build`: `sha`, layers, legacy archives, sparse and PAX tars),
+//! the real `docker-registry` on a free 127.0.0.1 port, a token server for its `auth: token`
+//! mode, and a fault-injecting proxy (for faults the real server cannot produce).
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
@@ -18,6 +19,11 @@ pub mod build;
 
 /// The strata binary under test.
 pub const STRATA: &str = env!("CARGO_BIN_EXE_strata");
+
+/// A command running the strata binary under test (each test adds its root, cache and env).
+pub fn strata_cmd() -> Command {
+    Command::new(STRATA)
+}
 
 /// Whether a missing tool is a failure (CI) or a skip (a developer's machine).
 pub fn require(tool: &str) -> bool {
@@ -126,7 +132,7 @@ impl Registry {
 
 /// Runs strata with a store root and a private Docker config dir.
 pub fn strata(root: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut c = Command::new(STRATA);
+    let mut c = strata_cmd();
     c.arg("--root").arg(root).args(args);
     c.env("DOCKER_CONFIG", root.with_extension("docker-config"));
     c.env("STRATA_NO_CACHE", "1");

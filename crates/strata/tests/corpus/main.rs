@@ -23,7 +23,7 @@ mod helpers;
 
 use helpers::*;
 
-const STRATA: &str = env!("CARGO_BIN_EXE_strata");
+use common::STRATA;
 
 fn corpus() -> Option<PathBuf> {
     match std::env::var("STRATA_CORPUS") {
