@@ -290,6 +290,9 @@ pub enum Payload<'a> {
     Bytes(&'a [u8]),
     /// A file, re-opened for each attempt (blobs).
     File(&'a Path),
+    /// An open file, read from its start on each attempt (an unnamed spool file, which
+    /// leaves nothing behind even after `kill -9`).
+    Handle(&'a std::fs::File),
 }
 
 /// The registry's `errors` array, as Docker prints it (`manifest unknown: manifest unknown`).
@@ -619,6 +622,17 @@ impl Client {
                             path: p.display().to_string(),
                             reason: e.to_string(),
                         })?;
+                        b.body(f)
+                            .map_err(|e| RegistryError::BadUrl(e.to_string()))
+                            .map(|r| self.agent.run(r))
+                    }
+                    Payload::Handle(file) => {
+                        let local = |e: std::io::Error| RegistryError::Local {
+                            path: "upload spool".into(),
+                            reason: e.to_string(),
+                        };
+                        let mut f = file.try_clone().map_err(local)?;
+                        std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(0)).map_err(local)?;
                         b.body(f)
                             .map_err(|e| RegistryError::BadUrl(e.to_string()))
                             .map(|r| self.agent.run(r))

@@ -41,10 +41,11 @@ impl RegistrySink {
     }
 }
 
-/// A blob on its way to the registry: spooled to a temporary file (removed on every path).
+/// A blob on its way to the registry: spooled to an unnamed temporary file (nothing is left
+/// behind on any path, `kill -9` included).
 struct Upload<'s> {
     sink: &'s RegistrySink,
-    file: io::BufWriter<tempfile::NamedTempFile>,
+    file: io::BufWriter<std::fs::File>,
     written: u64,
 }
 
@@ -82,7 +83,7 @@ impl BlobSink for Upload<'_> {
         let sink = self.sink;
         match sink
             .client
-            .upload_blob(&sink.repo, &d, Payload::File(file.path()))
+            .upload_blob(&sink.repo, &d, Payload::Handle(&file))
         {
             Ok(()) => Ok(d),
             Err(e) => {
@@ -128,7 +129,7 @@ impl Sink for RegistrySink {
         _resumable: bool,
     ) -> Result<Box<dyn BlobSink + '_>> {
         let tmp = std::env::temp_dir();
-        let file = tempfile::NamedTempFile::new().map_err(|e| Error::io(&tmp, e))?;
+        let file = tempfile::tempfile().map_err(|e| Error::io(&tmp, e))?;
         Ok(Box::new(Upload {
             sink: self,
             file: io::BufWriter::with_capacity(1 << 20, file),
