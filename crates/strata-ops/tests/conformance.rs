@@ -1,8 +1,8 @@
 //! One conformance suite for every transport: each Source (docker-archive, OCI layout, OCI
-//! archive, the store itself) is copied by the copy engine into the store (the Sink), and must
-//! give the same image, refuse a damaged blob without changing the sink, and let an
-//! interrupted copy resume. (The registry is both Source and copy destination in
-//! `crates/strata/tests/registry.rs`, against the real docker-registry.)
+//! archive, the store itself, a registry) is copied by the copy engine into a Sink (the store,
+//! a registry, the archives `save` writes), and must give the same image, refuse a damaged
+//! blob without changing the sink, and let an interrupted copy resume. The registry is the
+//! real `docker-registry` on 127.0.0.1.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -187,9 +187,11 @@ fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         entries.sort_by_key(|e| e.path());
         for e in entries {
             let p = e.path();
+            // Lock files are not content: the store's and each blob's lock stay.
+            let lock = p.extension().is_some_and(|x| x == "lock") || p.ends_with("lock");
             if p.is_dir() {
                 walk(&p, out);
-            } else if !p.ends_with("lock") {
+            } else if !lock {
                 out.push((p.clone(), std::fs::read(&p).unwrap()));
             }
         }
@@ -323,15 +325,18 @@ impl Source for Flaky {
     fn describe(&self) -> String {
         self.inner.describe()
     }
-    fn candidates(&self) -> strata_core::Result<Vec<Candidate>> {
-        self.inner.candidates()
-    }
-    fn open(&self, locator: &Locator) -> strata_core::Result<Member> {
-        let m = self.inner.open(locator)?;
-        if m.size > 100_000 && !self.failed.swap(true, Ordering::SeqCst) {
+    fn open_from(
+        &self,
+        locator: &Locator,
+        offset: u64,
+        size: Option<u64>,
+    ) -> strata_core::Result<Member> {
+        let m = self.inner.open_from(locator, offset, size)?;
+        let n = size.unwrap_or(m.size);
+        if offset == 0 && n > 100_000 && !self.failed.swap(true, Ordering::SeqCst) {
             return Ok(Member {
                 reader: Box::new(FailHalfway {
-                    left: m.size / 2,
+                    left: n / 2,
                     inner: m.reader,
                 }),
                 size: m.size,
@@ -339,6 +344,21 @@ impl Source for Flaky {
             });
         }
         Ok(m)
+    }
+    fn candidates(&self) -> strata_core::Result<Vec<Candidate>> {
+        self.inner.candidates()
+    }
+    fn open(&self, locator: &Locator) -> strata_core::Result<Member> {
+        self.open_from(locator, 0, None)
+    }
+    fn open_descriptor(
+        &self,
+        desc: &strata_core::manifest::Descriptor,
+    ) -> strata_core::Result<Member> {
+        self.inner.open_descriptor(desc)
+    }
+    fn is_remote(&self) -> bool {
+        self.inner.is_remote()
     }
 }
 
@@ -458,5 +478,214 @@ fn saved_archives_round_trip_and_never_carry_a_damaged_layer() {
             !out.windows(needle.len()).any(|w| w == needle),
             "{format}: the damaged layer's bytes reached the pipe"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registry: the real docker-registry on a free 127.0.0.1 port.
+
+struct Registry {
+    host: String,
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The registry, or `None` off CI when docker-registry is not installed.
+fn registry() -> Option<Registry> {
+    let have = std::process::Command::new("docker-registry")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "docker-registry is required in CI (scripts/setup.sh installs it)"
+        );
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = dir.path().join("config.yml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let child = std::process::Command::new("docker-registry")
+        .arg("serve")
+        .arg(&cfg)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let host = format!("127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(&host).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "docker-registry did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Some(Registry { host, dir, child })
+}
+
+fn client(reg: &Registry) -> Arc<strata_registry::client::Client> {
+    strata_registry::client::Client::new(&reg.host, strata_registry::client::Options::default())
+        .unwrap()
+}
+
+/// A store holding the built image under `name`.
+fn store_with(dir: &Path, b: &Built, name: &str) -> Arc<Store> {
+    let (_, src) = sources(dir, b, false).remove(0);
+    let store = Arc::new(Store::open(&dir.join("store-a"), true).unwrap());
+    load_all(&store, src).unwrap();
+    let mut refs = store.refs().unwrap();
+    let id = Digest::sha256_of(&b.config).to_string();
+    refs.images
+        .get_mut(&id)
+        .unwrap()
+        .tags
+        .push(name.to_string());
+    store.write_refs(&refs).unwrap();
+    store
+}
+
+#[test]
+fn the_registry_round_trips_as_sink_and_source() {
+    let Some(reg) = registry() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let b = built();
+    let want_id = Digest::sha256_of(&b.config).to_string();
+    let name = format!("{}/conformance/img:1", reg.host);
+    let reference = strata_core::reference::Reference::parse(&name).unwrap();
+    let store = store_with(tmp.path(), &b, &name);
+    // Sink: push (the copy engine into the registry).
+    let out =
+        strata_registry::push::push(store.clone(), client(&reg), &reference, &|_| {}).unwrap();
+    assert_eq!(out.uploaded, 2);
+    // A second push finds every blob there (HEAD is proof) and uploads nothing.
+    let again = strata_registry::push::push(store, client(&reg), &reference, &|_| {}).unwrap();
+    assert_eq!(again.uploaded, 0);
+    // Source: pull (the copy engine from the registry) into a fresh store.
+    let fresh = Store::open(&tmp.path().join("store-b"), true).unwrap();
+    let pulled = strata_registry::pull::pull(
+        &fresh,
+        client(&reg),
+        &reference,
+        &strata_registry::pull::Options::default(),
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(pulled.id, want_id);
+    for l in &b.layers {
+        assert!(fresh.has_blob(&Digest::sha256_of(l)));
+    }
+}
+
+#[test]
+fn a_damaged_registry_blob_is_refused_and_the_store_is_unchanged() {
+    let Some(reg) = registry() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let b = built();
+    let name = format!("{}/conformance/bad:1", reg.host);
+    let reference = strata_core::reference::Reference::parse(&name).unwrap();
+    let store = store_with(tmp.path(), &b, &name);
+    strata_registry::push::push(store, client(&reg), &reference, &|_| {}).unwrap();
+    // Damage the layer in the registry's own storage: it now serves wrong bytes.
+    let bad = Digest::sha256_of(&b.layers[1]);
+    let data = reg
+        .dir
+        .path()
+        .join("data/docker/registry/v2/blobs/sha256")
+        .join(&bad.hex()[..2])
+        .join(bad.hex())
+        .join("data");
+    let mut bytes = std::fs::read(&data).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0xff;
+    std::fs::write(&data, &bytes).unwrap();
+    let root = tmp.path().join("store-c");
+    let fresh = Store::open(&root, true).unwrap();
+    let before = snapshot(&root);
+    let err = strata_registry::pull::pull(
+        &fresh,
+        client(&reg),
+        &reference,
+        &strata_registry::pull::Options::default(),
+        &|_| {},
+    )
+    .expect_err("pulled a damaged blob")
+    .to_string();
+    assert!(err.contains(bad.hex()) && !err.contains('\n'), "{err}");
+    assert!(!fresh.has_blob(&bad));
+    assert!(
+        fresh.refs().unwrap().images.is_empty(),
+        "a name was recorded"
+    );
+    // Only the good layer (and its facts) may have arrived.
+    let good = Digest::sha256_of(&b.layers[0]);
+    let after: Vec<_> = snapshot(&root)
+        .into_iter()
+        .filter(|(p, _)| {
+            let p = p.to_string_lossy();
+            !(p.contains(good.hex()) || p.contains("meta/layer-facts/"))
+        })
+        .map(|(p, _)| p)
+        .collect();
+    let before: Vec<_> = before.into_iter().map(|(p, _)| p).collect();
+    assert_eq!(after, before);
+}
+
+#[test]
+fn an_interrupted_copy_from_the_registry_resumes_with_a_range_request() {
+    let Some(reg) = registry() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let b = built();
+    let name = format!("{}/conformance/resume:1", reg.host);
+    let reference = strata_core::reference::Reference::parse(&name).unwrap();
+    let store = store_with(tmp.path(), &b, &name);
+    strata_registry::push::push(store, client(&reg), &reference, &|_| {}).unwrap();
+    let source: Arc<dyn Source> = Arc::new(strata_registry::source::RegistrySource::new(
+        client(&reg),
+        reference,
+    ));
+    let flaky: Arc<dyn Source> = Arc::new(Flaky {
+        inner: source,
+        failed: AtomicBool::new(false),
+    });
+    let root = tmp.path().join("store-d");
+    let fresh = Store::open(&root, true).unwrap();
+    let image = Image::open(flaky, &Selector::Default, None).unwrap();
+    let opts = copy::Options {
+        concurrency: 1,
+        resumable: true,
+        once_per_blob: true,
+    };
+    let what = |l: &strata_core::image::ImageLayer| image.layer_what(l);
+    assert!(copy::copy_layers(&image, &fresh, &opts, &what, &|_| {}).is_err());
+    let copied = copy::copy_layers(&image, &fresh, &opts, &what, &|_| {}).unwrap();
+    let total: u64 = b.layers.iter().map(|l| l.len() as u64).sum();
+    assert!(
+        copied.fetched < total,
+        "fetched {} of {total}",
+        copied.fetched
+    );
+    for l in &b.layers {
+        assert!(fresh.has_blob(&Digest::sha256_of(l)));
     }
 }
