@@ -251,12 +251,33 @@ impl strata_core::copy::Sink for ArchiveSink<'_, '_> {
     }
 }
 
+/// The archive being written, shared by every image's copy.
+struct Archive<'a, 'w> {
+    describe: String,
+    tar: &'a std::sync::Mutex<tar::Builder<&'w mut (dyn Write + Send)>>,
+    written: &'a std::sync::Mutex<std::collections::HashSet<String>>,
+    spool: bool,
+}
+
 /// Copies one image's layers into the archive through the copy engine (one at a time, in
-/// order, so the archive's member order is fixed).
-fn copy_into(image: &Image, sink: &ArchiveSink<'_, '_>) -> Result<()> {
+/// order, so the archive's member order is fixed); `plain`: layers as their plain tar.
+fn copy_into(
+    archive: &Archive<'_, '_>,
+    image: &Image,
+    entries: std::collections::HashMap<Digest, Vec<Entry>>,
+    plain: bool,
+) -> Result<()> {
+    let sink = ArchiveSink {
+        describe: archive.describe.clone(),
+        tar: archive.tar,
+        written: archive.written,
+        entries,
+        plain,
+        spool: archive.spool,
+    };
     strata_core::copy::copy_layers(
         image,
-        sink,
+        &sink,
         &strata_core::copy::Options {
             concurrency: 1,
             resumable: false,
@@ -279,6 +300,12 @@ pub fn save_docker_archive(
 ) -> Result<()> {
     let tar = std::sync::Mutex::new(tar::Builder::new(out));
     let done = std::sync::Mutex::new(std::collections::HashSet::new());
+    let archive = Archive {
+        describe: store.describe(),
+        tar: &tar,
+        written: &done,
+        spool,
+    };
     let mut manifest = Vec::new();
     let mut repositories: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let refs = store.refs()?;
@@ -323,17 +350,7 @@ pub fn save_docker_archive(
         // Nothing leaves unverified: every layer passes the layer reader (digest, diff ID,
         // Docker's rules) as it is written; a failure discards an output file, and when the
         // output cannot be taken back (a pipe) each layer is spooled and checked first.
-        copy_into(
-            &image,
-            &ArchiveSink {
-                describe: store.describe(),
-                tar: &tar,
-                written: &done,
-                entries,
-                plain: true,
-                spool,
-            },
-        )?;
+        copy_into(&archive, &image, entries, true)?;
         let mut b = tar
             .lock()
             .map_err(|_| Error::malformed("archive", "archive writer poisoned"))?;
@@ -392,6 +409,12 @@ pub fn save_oci_archive(
 ) -> Result<()> {
     let tar = std::sync::Mutex::new(tar::Builder::new(out));
     let done = std::sync::Mutex::new(std::collections::HashSet::new());
+    let archive = Archive {
+        describe: store.describe(),
+        tar: &tar,
+        written: &done,
+        spool,
+    };
     let poisoned = || Error::malformed("archive", "archive writer poisoned");
     add_bytes(
         &mut *tar.lock().map_err(|_| poisoned())?,
@@ -433,17 +456,7 @@ pub fn save_oci_archive(
                 }
             }
         }
-        copy_into(
-            &image,
-            &ArchiveSink {
-                describe: store.describe(),
-                tar: &tar,
-                written: &done,
-                entries,
-                plain: false,
-                spool,
-            },
-        )?;
+        copy_into(&archive, &image, entries, false)?;
         let names: Vec<String> = if tags.is_empty() {
             vec![String::new()]
         } else {
