@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::config::ContainerConfig;
 use crate::gojson;
 use crate::tree::{Item, Kind, Node, Tree};
 
@@ -113,21 +114,6 @@ const TOP: &[&str] = &[
     "created",
     "docker_version",
 ];
-const RUN: &[&str] = &[
-    "User",
-    "ExposedPorts",
-    "Env",
-    "Entrypoint",
-    "Cmd",
-    "Volumes",
-    "WorkingDir",
-    "Labels",
-    "StopSignal",
-    "Healthcheck",
-    "OnBuild",
-    "Shell",
-    "ArgsEscaped",
-];
 
 fn get_or_null(v: &Value, k: &str) -> Value {
     match gojson::get(v, k) {
@@ -159,15 +145,21 @@ pub fn diff_configs(a: &Value, b: &Value) -> Vec<ConfigDiff> {
             });
         }
     }
-    let ca = get_or_null(a, "config");
-    let cb = get_or_null(b, "config");
-    for k in RUN {
-        let (x, y) = (get_or_null(&ca, k), get_or_null(&cb, k));
-        if x != y && !(empty(&x) && empty(&y)) {
+    // The run parameters an OCI image config defines, typed as the daemon decodes them.
+    let run = |v: &Value| {
+        gojson::get(v, "config")
+            .filter(|c| c.is_object())
+            .map(ContainerConfig::decode)
+            .unwrap_or_default()
+    };
+    let (ca, cb) = (run(a), run(b));
+    for (x, y) in ca.oci_fields().into_iter().zip(cb.oci_fields()) {
+        let (vx, vy) = (x.value.as_sent(x.omitempty), y.value.as_sent(y.omitempty));
+        if vx != vy && !(vx.is_empty() && vy.is_empty()) {
             out.push(ConfigDiff {
-                key: format!("config.{k}"),
-                old: x,
-                new: y,
+                key: format!("config.{}", x.name),
+                old: vx.to_json(),
+                new: vy.to_json(),
             });
         }
     }

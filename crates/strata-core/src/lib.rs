@@ -21,6 +21,7 @@ pub mod archive;
 pub mod ci_rules;
 pub mod compare;
 pub mod compression;
+pub mod config;
 pub mod copy;
 pub mod digest;
 pub mod efficiency;

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::config::ContainerConfig;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::gojson;
@@ -107,115 +108,11 @@ pub fn version_less(a: &str, b: &str) -> bool {
     false
 }
 
-fn b(v: bool) -> &'static str {
-    if v { "true" } else { "false" }
-}
-
-/// A value as Go marshals a field of the given shape, from whatever JSON the v1 file held
-/// (Go's decoder turns anything it cannot store into the zero value).
-fn go_field(v: Option<&Value>, shape: Shape) -> String {
-    match shape {
-        Shape::Str => go_string(v.and_then(Value::as_str).unwrap_or("")),
-        Shape::Bool => b(v.and_then(Value::as_bool).unwrap_or(false)).into(),
-        Shape::Strings => match v {
-            Some(Value::Array(a)) => format!(
-                "[{}]",
-                a.iter()
-                    .map(|x| go_string(x.as_str().unwrap_or("")))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-            // strslice.StrSlice also takes a single string.
-            Some(Value::String(s)) => format!("[{}]", go_string(s)),
-            _ => "null".into(),
-        },
-        Shape::Set => match v {
-            Some(Value::Object(o)) => {
-                let keys: std::collections::BTreeSet<&String> = o.keys().collect();
-                format!(
-                    "{{{}}}",
-                    keys.iter()
-                        .map(|k| format!("{}:{{}}", go_string(k)))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )
-            }
-            _ => "null".into(),
-        },
-        Shape::StrMap => match v {
-            Some(Value::Object(o)) => {
-                let m: BTreeMap<&String, &str> = o
-                    .iter()
-                    .map(|(k, v)| (k, v.as_str().unwrap_or("")))
-                    .collect();
-                format!(
-                    "{{{}}}",
-                    m.iter()
-                        .map(|(k, v)| format!("{}:{}", go_string(k), go_string(v)))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )
-            }
-            _ => "null".into(),
-        },
-        Shape::Raw => v
-            .map(|x| go_compact(&x.to_string()))
-            .unwrap_or("null".into()),
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Shape {
-    Str,
-    Bool,
-    Strings,
-    Set,
-    StrMap,
-    Raw,
-}
-
-/// moby's `container.Config` (API 1.41): (name, shape, omitempty).
-const CONTAINER_CONFIG: &[(&str, Shape, bool)] = &[
-    ("Hostname", Shape::Str, false),
-    ("Domainname", Shape::Str, false),
-    ("User", Shape::Str, false),
-    ("AttachStdin", Shape::Bool, false),
-    ("AttachStdout", Shape::Bool, false),
-    ("AttachStderr", Shape::Bool, false),
-    ("ExposedPorts", Shape::Set, true),
-    ("Tty", Shape::Bool, false),
-    ("OpenStdin", Shape::Bool, false),
-    ("StdinOnce", Shape::Bool, false),
-    ("Env", Shape::Strings, false),
-    ("Cmd", Shape::Strings, false),
-    ("Healthcheck", Shape::Raw, true),
-    ("ArgsEscaped", Shape::Bool, true),
-    ("Image", Shape::Str, false),
-    ("Volumes", Shape::Set, false),
-    ("WorkingDir", Shape::Str, false),
-    ("Entrypoint", Shape::Strings, false),
-    ("NetworkDisabled", Shape::Bool, true),
-    ("MacAddress", Shape::Str, true),
-    ("OnBuild", Shape::Strings, false),
-    ("Labels", Shape::StrMap, false),
-    ("StopSignal", Shape::Str, true),
-    ("StopTimeout", Shape::Raw, true),
-    ("Shell", Shape::Strings, true),
-];
-
-fn empty_json(s: &str) -> bool {
-    matches!(s, "null" | "\"\"" | "false" | "{}" | "[]")
-}
-
+/// `container.Config` re-marshalled from whatever JSON the v1 file held (Go's decoder turns
+/// anything it cannot store into the zero value).
 fn container_config(v: Option<&Value>) -> String {
-    let fields: Vec<String> = CONTAINER_CONFIG
-        .iter()
-        .filter_map(|(name, shape, omit)| {
-            let val = go_field(v.and_then(|c| gojson::get(c, name)), *shape);
-            (!(*omit && empty_json(&val))).then(|| format!("\"{name}\":{val}"))
-        })
-        .collect();
-    format!("{{{}}}", fields.join(","))
+    let c = v.map(ContainerConfig::decode).unwrap_or_default();
+    go_compact(&c.to_json().to_string())
 }
 
 /// moby's `image.V1Image` re-marshalled: what `MakeConfigFromV1Config` does to JSON written by

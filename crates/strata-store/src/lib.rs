@@ -94,18 +94,9 @@ impl ImageRecord {
 
 /// `created` and the labels of an image config (Go's case-insensitive field match).
 pub fn config_summary(config: &serde_json::Value) -> (Option<String>, BTreeMap<String, String>) {
-    use strata_core::gojson;
-    let created = gojson::get_str(config, "created").map(str::to_string);
-    let labels = gojson::get(config, "config")
-        .and_then(|c| gojson::get(c, "Labels"))
-        .and_then(|l| l.as_object())
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    (created, labels)
+    let c = strata_core::config::ImageConfig::decode(config);
+    let labels = c.labels();
+    (c.created, labels)
 }
 
 /// The name records: image ID → record.

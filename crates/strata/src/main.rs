@@ -5,7 +5,6 @@ mod commands;
 mod output;
 mod progress;
 mod settings;
-mod tdata;
 
 use std::process::ExitCode;
 

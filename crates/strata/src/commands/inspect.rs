@@ -4,8 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use gotemplate::Template;
+use strata_core::config::ImageConfig;
 use strata_core::report::ImageReport;
-use strata_render::inspect::{InspectFacts, inspect_value, render_default, strata_graph_driver};
+use strata_render::inspect::{GraphDriver, Inspect, InspectFacts, render_default};
 
 use crate::output::{Exit, error_line, print};
 
@@ -35,7 +36,7 @@ pub enum Kind {
     Image,
 }
 
-fn inspect_one(name: &str, platform: Option<&str>) -> Result<serde_json::Value> {
+fn inspect_one(name: &str, platform: Option<&str>) -> Result<Inspect> {
     let opened = super::open_any(name, platform)?;
     let (repo_digests, last_tag_time) = (opened.repo_digests, opened.last_tag_time);
     let report = ImageReport::build(opened.image)?;
@@ -47,9 +48,12 @@ fn inspect_one(name: &str, platform: Option<&str>) -> Result<serde_json::Value> 
         parent: report.parent(),
         size: report.size(),
         last_tag_time: last_tag_time.unwrap_or_else(|| "0001-01-01T00:00:00Z".to_string()),
-        graph_driver: strata_graph_driver(),
+        graph_driver: GraphDriver::strata(),
     };
-    Ok(inspect_value(&report.image.config, &facts))
+    Ok(Inspect::new(
+        &ImageConfig::decode(&report.image.config),
+        facts,
+    ))
 }
 
 /// Runs `inspect`.
@@ -71,16 +75,18 @@ pub fn run(args: Args, kind: Kind) -> Result<ExitCode> {
     }
     let mut messages: Vec<String> = Vec::new();
     match &template {
-        None => print(&render_default(&found)),
+        None => print(&render_default(
+            &found.iter().map(Inspect::to_json).collect::<Vec<_>>(),
+        )),
         Some(t) => {
             // docker's TemplateInspector: typed value first, then the raw JSON map with
             // missingkey=error; a failed element prints nothing; an empty result prints "\n".
             let mut out = String::new();
             for v in &found {
                 let mut one = String::new();
-                if t.execute(&crate::tdata::inspect_data(v), &mut one).is_err() {
+                if t.execute(&v.template_data(), &mut one).is_err() {
                     one.clear();
-                    if let Err(e) = t.execute_raw(&crate::tdata::raw_data(v), &mut one) {
+                    if let Err(e) = t.execute_raw(&v.raw_data(), &mut one) {
                         messages.push(format!("template parsing error: {e}"));
                         continue;
                     }

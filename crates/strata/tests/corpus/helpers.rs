@@ -236,6 +236,19 @@ pub fn oci_config_digest(dir: &Path) -> String {
     man["config"]["digest"].as_str().unwrap().to_string()
 }
 
+/// The keys of the `config` object in an OCI layout's (first) image config.
+pub fn oci_config_keys(dir: &Path) -> Vec<String> {
+    let digest = oci_config_digest(dir);
+    let blob = dir
+        .join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"));
+    let config: serde_json::Value = serde_json::from_slice(&fs::read(blob).unwrap()).unwrap();
+    config["config"]
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 /// null, "", [], {} and false are all "empty" (the OCI config conversion drops them).
 pub fn empty(v: &serde_json::Value) -> bool {
     match v {

@@ -387,18 +387,9 @@ fn oci_skopeo(name: &str, layout: &str) {
                 ));
             }
         }
-        for key in [
-            "User",
-            "ExposedPorts",
-            "Env",
-            "Entrypoint",
-            "Cmd",
-            "Volumes",
-            "WorkingDir",
-            "Labels",
-            "StopSignal",
-        ] {
-            let (d, v) = (&docker["Config"][key], &s["Config"][key]);
+        // The run parameters skopeo's OCI config kept: each must read as docker read the original.
+        for key in oci_config_keys(&sdir) {
+            let (d, v) = (&docker["Config"][&key], &s["Config"][&key]);
             if d != v && !(empty(d) && empty(v)) {
                 bad.push(format!(
                     "{image}: Config.{key}\n  docker: {d}\n  strata: {v}"
