@@ -36,6 +36,7 @@ fn main() {
                     size: None,
                     diff_id: None,
                 },
+                &strata_core::progress::Silent,
             );
             if r.is_err() {
                 eprintln!("scan failed");

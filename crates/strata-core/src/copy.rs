@@ -350,7 +350,12 @@ fn copy_one(
                 let s = match sink.layer_facts(d).filter(|s| s.diff_id == l.diff_id) {
                     Some(s) => s,
                     None => {
-                        let s = layer::scan(&what, BufReader::new(sink.open_blob(d)?), &expect)?;
+                        let s = layer::scan(
+                            &what,
+                            BufReader::new(sink.open_blob(d)?),
+                            &expect,
+                            image.reporter(),
+                        )?;
                         sink.record_layer_facts(&s);
                         s
                     }
@@ -413,17 +418,19 @@ fn copy_one(
                     inner: net,
                     out: blob.as_mut(),
                 };
-                let r = layer::scan(&what, prefix.chain(tee), &expect);
+                let r = layer::scan(&what, prefix.chain(tee), &expect, image.reporter());
                 finished.store(true, Ordering::Relaxed);
                 r
             })
         } else {
             // Stored as its plain tar: the blob is the tar, its digest the diff ID.
-            layer::read_to_tar(&what, net, &expect, &mut [], &mut blob).map(|s| LayerStats {
-                digest: s.diff_id.clone(),
-                compressed_size: s.uncompressed_size,
-                compression: Compression::None,
-                ..s
+            layer::read_to_tar(&what, net, &expect, &mut [], &mut blob, image.reporter()).map(|s| {
+                LayerStats {
+                    digest: s.diff_id.clone(),
+                    compressed_size: s.uncompressed_size,
+                    compression: Compression::None,
+                    ..s
+                }
             })
         };
         match result {

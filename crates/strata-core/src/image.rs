@@ -12,6 +12,7 @@ use crate::files::read_member_capped;
 use crate::gojson;
 use crate::layer::{self, IndexBuilder, IndexCache, LayerIndex, LayerStats};
 use crate::manifest::{Descriptor, MAX_JSON, Manifest, Platform, media};
+use crate::progress::Reporter;
 use crate::reference::Reference;
 use crate::source::{Candidate, LayerRef, Locator, Root, Source};
 
@@ -69,6 +70,8 @@ pub struct Image {
     pub layers: Vec<ImageLayer>,
     /// IDs of this image's ancestors that the same source holds, nearest first.
     pub ancestors: Vec<Digest>,
+    /// Where progress of this image's layer reads goes.
+    reporter: Arc<dyn Reporter>,
 }
 
 fn what_blob(source: &dyn Source, d: &Digest) -> String {
@@ -228,6 +231,17 @@ impl Image {
         selector: &Selector,
         platform: Option<&Platform>,
     ) -> Result<Image> {
+        Image::open_with(source, selector, platform, crate::progress::silent())
+    }
+
+    /// [`Image::open`], reporting the progress of every layer read (at open and after) to
+    /// `reporter`.
+    pub fn open_with(
+        source: Arc<dyn Source>,
+        selector: &Selector,
+        platform: Option<&Platform>,
+        reporter: Arc<dyn Reporter>,
+    ) -> Result<Image> {
         let host = Platform::host();
         let platform = platform.unwrap_or(&host);
         let candidates = source.candidates()?;
@@ -238,7 +252,9 @@ impl Image {
             None => Vec::new(),
         };
         let mut image = match &cand.root {
-            Root::V1 { chain } => Image::open_v1(source.clone(), cand.names.clone(), chain)?,
+            Root::V1 { chain } => {
+                Image::open_v1(source.clone(), cand.names.clone(), chain, reporter.as_ref())?
+            }
             Root::Legacy { config, layers } => {
                 let what = format!("{}: {config}", src.describe());
                 let m = src.open(&Locator::Path(config.clone()))?;
@@ -357,13 +373,24 @@ impl Image {
             }
         };
         image.names.retain(|n| !n.is_empty());
+        image.reporter = reporter;
         Ok(image)
+    }
+
+    /// Where progress of this image's layer reads goes.
+    pub fn reporter(&self) -> &dyn Reporter {
+        self.reporter.as_ref()
     }
 
     /// A pre-1.10 image: the config `docker load` builds from each v1 JSON of the chain and
     /// the diff IDs of its layers (read once, then known from the facts cache); the chain's
     /// other images are its ancestors, as Docker loads them.
-    fn open_v1(source: Arc<dyn Source>, names: Vec<String>, chain: &[String]) -> Result<Image> {
+    fn open_v1(
+        source: Arc<dyn Source>,
+        names: Vec<String>,
+        chain: &[String],
+        reporter: &dyn Reporter,
+    ) -> Result<Image> {
         let src = source.as_ref();
         let facts = source.facts_cache().unwrap_or_else(FactsCache::user);
         let mut diff_ids = Vec::new();
@@ -393,6 +420,7 @@ impl Image {
                             size: Some(size),
                             diff_id: None,
                         },
+                        reporter,
                     )?;
                     if let Some(id) = identity {
                         facts.put(&id, &s);
@@ -482,6 +510,7 @@ impl Image {
                 .collect(),
             config,
             ancestors,
+            reporter: crate::progress::silent(),
         };
         let history = image.history()?;
         let non_empty = history.iter().filter(|h| !h.empty_layer).count();
@@ -634,7 +663,13 @@ impl Image {
         let what = self.layer_what(l);
         let m = self.source.open(&l.blob.locator)?;
         let identity = m.identity.clone();
-        let stats = layer::read(&what, m.reader, &Self::expect(l), visitors)?;
+        let stats = layer::read(
+            &what,
+            m.reader,
+            &Self::expect(l),
+            visitors,
+            self.reporter.as_ref(),
+        )?;
         if let Some(id) = identity {
             self.facts().put(&id, &stats);
         }

@@ -1,8 +1,9 @@
 //! Typed progress events from long library work, for a front end to draw. The library never
-//! prints; a front end that wants progress installs one observer for the process.
+//! prints: whoever starts the work passes a [`Reporter`] down with it (through
+//! `Image::open_with`, then every layer read of that image).
 
 use std::io::{self, Read};
-use std::sync::OnceLock;
+use std::sync::Arc;
 
 /// A progress event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,20 +29,29 @@ pub enum Event<'a> {
     },
 }
 
-/// Receives every event, from whichever thread does the work.
-pub type Observer = Box<dyn Fn(&Event<'_>) + Send + Sync>;
-
-static OBSERVER: OnceLock<Observer> = OnceLock::new();
-
-/// Installs the process's observer; false if one was already installed.
-pub fn set_observer(o: Observer) -> bool {
-    OBSERVER.set(o).is_ok()
+/// Receives progress events, from whichever thread does the work.
+pub trait Reporter: Send + Sync {
+    /// One event.
+    fn report(&self, e: &Event<'_>);
 }
 
-fn emit(e: &Event<'_>) {
-    if let Some(o) = OBSERVER.get() {
-        o(e);
+impl<F: Fn(&Event<'_>) + Send + Sync> Reporter for F {
+    fn report(&self, e: &Event<'_>) {
+        self(e)
     }
+}
+
+/// A reporter that drops every event.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Reporter for Silent {
+    fn report(&self, _: &Event<'_>) {}
+}
+
+/// A shared [`Silent`] reporter.
+pub fn silent() -> Arc<dyn Reporter> {
+    Arc::new(Silent)
 }
 
 /// How often (in stored bytes) a layer read reports.
@@ -51,16 +61,23 @@ const STEP: u64 = 64 << 10;
 /// dropped.
 pub(crate) struct LayerProgress<'w, R> {
     inner: R,
+    reporter: &'w dyn Reporter,
     what: &'w str,
     read: u64,
     reported: u64,
 }
 
 impl<'w, R: Read> LayerProgress<'w, R> {
-    pub(crate) fn new(inner: R, what: &'w str, size: Option<u64>) -> Self {
-        emit(&Event::LayerStart { what, size });
+    pub(crate) fn new(
+        inner: R,
+        what: &'w str,
+        size: Option<u64>,
+        reporter: &'w dyn Reporter,
+    ) -> Self {
+        reporter.report(&Event::LayerStart { what, size });
         LayerProgress {
             inner,
+            reporter,
             what,
             read: 0,
             reported: 0,
@@ -74,7 +91,7 @@ impl<R: Read> Read for LayerProgress<'_, R> {
         self.read += n as u64;
         if self.read - self.reported >= STEP {
             self.reported = self.read;
-            emit(&Event::LayerRead {
+            self.reporter.report(&Event::LayerRead {
                 what: self.what,
                 read: self.read,
             });
@@ -85,6 +102,6 @@ impl<R: Read> Read for LayerProgress<'_, R> {
 
 impl<R> Drop for LayerProgress<'_, R> {
     fn drop(&mut self) {
-        emit(&Event::LayerEnd { what: self.what });
+        self.reporter.report(&Event::LayerEnd { what: self.what });
     }
 }

@@ -11,19 +11,32 @@ use std::sync::Arc;
 use strata_core::image::{Image, Selector};
 use strata_core::location::Location;
 use strata_core::manifest::Platform;
+use strata_core::progress::Reporter;
 use strata_core::reference::Reference;
 use strata_core::source::Source;
 use strata_registry::RegistryError;
 use strata_registry::client::{Client, Options};
 use strata_store::Store;
 
-/// What the verbs run with: where the store is, how registries are reached.
-#[derive(Debug, Clone)]
+/// What the verbs run with: where the store is, how registries are reached, where progress
+/// goes.
+#[derive(Clone)]
 pub struct Context {
     /// The store's directory.
     pub root: PathBuf,
     /// Registry options (credentials directory, insecure hosts, retries, timeouts).
     pub registry: Options,
+    /// Receives the progress of every layer read of the images [`open`] opens.
+    pub reporter: Arc<dyn Reporter>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("root", &self.root)
+            .field("registry", &self.registry)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Context {
@@ -101,8 +114,13 @@ pub fn open(ctx: &Context, name: &str, platform: Option<&str>) -> Result<Opened,
             reference.clone(),
         ));
         let source: Arc<dyn Source> = registry.clone();
-        let image = Image::open(source.clone(), &Selector::Default, platform.as_ref())
-            .map_err(read(name))?;
+        let image = Image::open_with(
+            source.clone(),
+            &Selector::Default,
+            platform.as_ref(),
+            ctx.reporter.clone(),
+        )
+        .map_err(read(name))?;
         // What the store would record after pulling it: the registry's digest.
         let top = strata_registry::source::top_digest(&registry)?;
         return Ok(Opened {
@@ -121,7 +139,12 @@ pub fn open(ctx: &Context, name: &str, platform: Option<&str>) -> Result<Opened,
         })?;
         let record = refs.images.get(&id).cloned().unwrap_or_default();
         let source: Arc<dyn Source> = Arc::new(store);
-        let image = Image::open(source.clone(), &Selector::Name(id), None)?;
+        let image = Image::open_with(
+            source.clone(),
+            &Selector::Name(id),
+            None,
+            ctx.reporter.clone(),
+        )?;
         return Ok(Opened {
             source,
             image,
@@ -143,7 +166,13 @@ pub fn open(ctx: &Context, name: &str, platform: Option<&str>) -> Result<Opened,
         }
     };
     let (source, selector) = location.open()?;
-    let image = Image::open(source.clone(), &selector, platform.as_ref()).map_err(read(name))?;
+    let image = Image::open_with(
+        source.clone(),
+        &selector,
+        platform.as_ref(),
+        ctx.reporter.clone(),
+    )
+    .map_err(read(name))?;
     Ok(Opened {
         source,
         image,
@@ -160,6 +189,7 @@ mod tests {
         Context {
             root: root.to_path_buf(),
             registry: Options::default(),
+            reporter: strata_core::progress::silent(),
         }
     }
 
@@ -181,6 +211,37 @@ mod tests {
             Err(e) => panic!("{e}"),
             Ok(_) => panic!("opened"),
         }
+    }
+
+    #[test]
+    fn layer_reads_report_to_the_contexts_reporter() {
+        use std::sync::Mutex;
+        use strata_core::progress::Event;
+        let dir = tempfile::tempdir().unwrap();
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log = seen.clone();
+        let ctx = Context {
+            reporter: Arc::new(move |e: &Event<'_>| {
+                if let (Event::LayerStart { what, .. } | Event::LayerEnd { what }, Ok(mut l)) =
+                    (e, log.lock())
+                {
+                    l.push(format!("{}", what.rsplit(' ').next().unwrap_or_default()));
+                }
+            }),
+            ..ctx(dir.path())
+        };
+        let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/sample.tar");
+        let opened = open(&ctx, &format!("docker-archive:{sample}"), None).unwrap();
+        assert!(seen.lock().unwrap().is_empty(), "opening reads no layer");
+        let layers = opened.image.layers.len();
+        assert!(layers > 0);
+        opened.image.layer_stats().unwrap();
+        let seen = seen.lock().unwrap();
+        assert_eq!(
+            seen.len(),
+            2 * layers,
+            "a start and an end per layer: {seen:?}"
+        );
     }
 
     #[test]

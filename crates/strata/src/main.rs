@@ -135,7 +135,7 @@ fn main() -> ExitCode {
             | Command::Ls(_)
             | Command::Unpack(_)
     ) {
-        progress::install();
+        commands::set_reporter(progress::reporter());
     }
     let result = match cli.command {
         Command::Inspect(a) => commands::inspect::run(a, commands::inspect::Kind::Object),

@@ -1,14 +1,15 @@
-//! Progress bars on stderr for layers that take a while to read (a terminal only): drawn from
-//! the library's typed events, each bar shown once its layer has run past a short delay and
-//! cleared when it ends, so quick runs print nothing extra.
+//! Progress bars on stderr for layers that take a while to read (a terminal only): a
+//! `Reporter` the commands pass down with the images they open, drawn from the library's
+//! typed events, each bar shown once its layer has run past a short delay and cleared when it
+//! ends, so quick runs print nothing extra.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use strata_core::progress::{Event, set_observer};
+use strata_core::progress::{Event, Reporter};
 
 struct Slot {
     started: Instant,
@@ -26,10 +27,19 @@ fn short(what: &str) -> String {
         .unwrap_or_else(|| name.chars().take(40).collect())
 }
 
-/// Installs layer progress when stdout and stderr are terminals.
-pub fn install() {
+/// Layer progress bars.
+struct Bars {
+    delay: Duration,
+    mp: MultiProgress,
+    slots: Mutex<HashMap<String, Slot>>,
+    style: ProgressStyle,
+    spin: ProgressStyle,
+}
+
+/// Bars when stdout and stderr are terminals, else nothing.
+pub fn reporter() -> Arc<dyn Reporter> {
     if !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
-        return;
+        return strata_core::progress::silent();
     }
     // How long a layer runs before its bar appears (tests set 0).
     let delay = std::env::var("STRATA_PROGRESS_DELAY_MS")
@@ -37,8 +47,6 @@ pub fn install() {
         .and_then(|v| v.parse().ok())
         .map(Duration::from_millis)
         .unwrap_or(Duration::from_millis(700));
-    let mp = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
-    let slots: Mutex<HashMap<String, Slot>> = Mutex::new(HashMap::new());
     let style = ProgressStyle::with_template(
         "{prefix}: Reading [{bar:40}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec}",
     )
@@ -47,8 +55,20 @@ pub fn install() {
     let spin =
         ProgressStyle::with_template("{prefix}: Reading {decimal_bytes} {decimal_bytes_per_sec}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
-    set_observer(Box::new(move |e| {
-        let Ok(mut slots) = slots.lock() else { return };
+    Arc::new(Bars {
+        delay,
+        mp: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+        slots: Mutex::new(HashMap::new()),
+        style,
+        spin,
+    })
+}
+
+impl Reporter for Bars {
+    fn report(&self, e: &Event<'_>) {
+        let Ok(mut slots) = self.slots.lock() else {
+            return;
+        };
         match *e {
             Event::LayerStart { what, size } => {
                 slots.insert(
@@ -64,13 +84,12 @@ pub fn install() {
                 let Some(slot) = slots.get_mut(what) else {
                     return;
                 };
-                if slot.bar.is_none() && slot.started.elapsed() >= delay {
+                if slot.bar.is_none() && slot.started.elapsed() >= self.delay {
                     let pb = match slot.size {
-                        Some(n) => ProgressBar::new(n).with_style(style.clone()),
-                        None => ProgressBar::no_length().with_style(spin.clone()),
+                        Some(n) => ProgressBar::new(n).with_style(self.style.clone()),
+                        None => ProgressBar::no_length().with_style(self.spin.clone()),
                     };
-                    let pb = mp.add(pb.with_prefix(short(what)));
-                    slot.bar = Some(pb);
+                    slot.bar = Some(self.mp.add(pb.with_prefix(short(what))));
                 }
                 if let Some(pb) = &slot.bar {
                     pb.set_position(read);
@@ -79,11 +98,11 @@ pub fn install() {
             Event::LayerEnd { what } => {
                 if let Some(Slot { bar: Some(pb), .. }) = slots.remove(what) {
                     pb.finish_and_clear();
-                    mp.remove(&pb);
+                    self.mp.remove(&pb);
                 }
             }
         }
-    }));
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::io::{self, BufRead, BufReader, Read};
 
 use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::error::{Error, Result};
+use crate::progress::Reporter;
 
 pub mod index;
 pub mod tar;
@@ -440,8 +441,9 @@ pub fn read(
     blob: impl Read + Send,
     expect: &Expect<'_>,
     visitors: &mut [&mut dyn Visitor],
+    reporter: &dyn Reporter,
 ) -> Result<LayerStats> {
-    read_inner(what, blob, expect, visitors, None)
+    read_inner(what, blob, expect, visitors, None, reporter)
 }
 
 /// [`read`], also writing the uncompressed tar to `tar` (how `load` stores layers compressed
@@ -452,8 +454,9 @@ pub fn read_to_tar(
     expect: &Expect<'_>,
     visitors: &mut [&mut dyn Visitor],
     tar: &mut dyn io::Write,
+    reporter: &dyn Reporter,
 ) -> Result<LayerStats> {
-    read_inner(what, blob, expect, visitors, Some(tar))
+    read_inner(what, blob, expect, visitors, Some(tar), reporter)
 }
 
 fn read_inner(
@@ -462,9 +465,10 @@ fn read_inner(
     expect: &Expect<'_>,
     visitors: &mut [&mut dyn Visitor],
     tar: Option<&mut dyn io::Write>,
+    reporter: &dyn Reporter,
 ) -> Result<LayerStats> {
     let max_layer = max_layer_bytes();
-    let blob = crate::progress::LayerProgress::new(blob, what, expect.size);
+    let blob = crate::progress::LayerProgress::new(blob, what, expect.size, reporter);
     let mut outer = BufReader::with_capacity(1 << 18, HashingReader::new(blob, Algorithm::Sha256));
     let magic = outer.fill_buf().map_err(|e| read_err(what, e))?;
     if magic.is_empty() {
@@ -514,8 +518,13 @@ fn read_inner(
 }
 
 /// Reads a layer for its facts alone (no visitor): what inspect, history, load and pull need.
-pub fn scan(what: &str, blob: impl Read + Send, expect: &Expect<'_>) -> Result<LayerStats> {
-    read(what, blob, expect, &mut [])
+pub fn scan(
+    what: &str,
+    blob: impl Read + Send,
+    expect: &Expect<'_>,
+    reporter: &dyn Reporter,
+) -> Result<LayerStats> {
+    read(what, blob, expect, &mut [], reporter)
 }
 
 /// Checks computed layer facts against what the manifest and config promise.
@@ -587,6 +596,7 @@ mod tests {
                 size: None,
                 diff_id: None,
             },
+            &crate::progress::Silent,
         )
         .unwrap();
         assert_eq!(s.docker_size, 33);
@@ -619,6 +629,7 @@ mod tests {
                 diff_id: Some(&diff),
             },
             &mut [&mut ib],
+            &crate::progress::Silent,
         )
         .unwrap();
         assert_eq!(s.docker_size, 5);
@@ -646,6 +657,7 @@ mod tests {
                 size: None,
                 diff_id: Some(&wrong),
             },
+            &crate::progress::Silent,
         )
         .unwrap_err()
         .to_string();
@@ -671,6 +683,7 @@ mod tests {
                 size: None,
                 diff_id: None,
             },
+            &crate::progress::Silent,
         )
         .unwrap_err()
         .to_string();
@@ -688,7 +701,8 @@ mod tests {
                     digest: None,
                     size: None,
                     diff_id: None
-                }
+                },
+                &crate::progress::Silent
             )
             .is_ok()
         );

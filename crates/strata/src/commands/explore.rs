@@ -112,7 +112,26 @@ pub fn run(args: Args) -> Result<ExitCode> {
             started,
         );
     }
-    let opened = super::open_any(&args.img.image, args.img.platform.as_deref())?;
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let ptx = std::sync::Mutex::new(tx.clone());
+    // The analysis thread's layer reads feed the explorer's own progress view.
+    let reporter = move |e: &progress::Event<'_>| {
+        let msg = match *e {
+            progress::Event::LayerStart { what, size } => Msg::Progress(what.to_string(), 0, size),
+            progress::Event::LayerRead { what, read } => {
+                Msg::Progress(what.to_string(), read, None)
+            }
+            progress::Event::LayerEnd { what } => Msg::Progress(what.to_string(), u64::MAX, None),
+        };
+        if let Ok(t) = ptx.lock() {
+            let _ = t.send(msg);
+        }
+    };
+    let ctx = strata_ops::Context {
+        reporter: std::sync::Arc::new(reporter),
+        ..super::context()
+    };
+    let opened = super::open_in(&ctx, &args.img.image, args.img.platform.as_deref())?;
     let platform = args
         .img
         .platform
@@ -126,20 +145,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut app = App::new(info.clone(), keys, color);
     app.set_background_views(true);
 
-    let (tx, rx) = mpsc::channel::<Msg>();
-    let ptx = std::sync::Mutex::new(tx.clone());
-    progress::set_observer(Box::new(move |e| {
-        let msg = match e {
-            progress::Event::LayerStart { what, size } => Msg::Progress(what.to_string(), 0, *size),
-            progress::Event::LayerRead { what, read } => {
-                Msg::Progress(what.to_string(), *read, None)
-            }
-            progress::Event::LayerEnd { what } => Msg::Progress(what.to_string(), u64::MAX, None),
-        };
-        if let Ok(t) = ptx.lock() {
-            let _ = t.send(msg);
-        }
-    }));
     let image = opened.image;
     std::thread::spawn(move || {
         let r = Analysis::from_image(&image).map_err(|e| e.to_string());

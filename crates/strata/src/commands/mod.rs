@@ -31,6 +31,14 @@ pub fn set_insecure(hosts: Vec<String>) {
     let _ = INSECURE.set(hosts);
 }
 
+static REPORTER: std::sync::OnceLock<Arc<dyn strata_core::progress::Reporter>> =
+    std::sync::OnceLock::new();
+
+/// Sets where the progress of layer reads goes (the terminal's bars).
+pub fn set_reporter(r: Arc<dyn strata_core::progress::Reporter>) {
+    let _ = REPORTER.set(r);
+}
+
 /// Registry options: defaults (and environment) plus `--insecure-registry`.
 pub fn registry_options() -> strata_registry::client::Options {
     let mut o = crate::settings::registry();
@@ -107,18 +115,27 @@ pub fn open_image(name: &str, platform: Option<&str>) -> Result<(Arc<dyn Source>
     Ok((o.source, o.image))
 }
 
-/// The context the verbs run in: the store root and the registry options.
+/// The context the verbs run in: the store root, the registry options, the progress reporter.
 pub fn context() -> strata_ops::Context {
     strata_ops::Context {
         root: root(),
         registry: registry_options(),
+        reporter: REPORTER
+            .get()
+            .cloned()
+            .unwrap_or_else(strata_core::progress::silent),
     }
 }
 
 /// Opens what the user named (see `strata_ops::open`), with the CLI's error wording.
 pub fn open_any(name: &str, platform: Option<&str>) -> Result<Opened> {
+    open_in(&context(), name, platform)
+}
+
+/// [`open_any`] in a given context.
+pub fn open_in(ctx: &strata_ops::Context, name: &str, platform: Option<&str>) -> Result<Opened> {
     use strata_ops::OpenError;
-    strata_ops::open(&context(), name, platform).map_err(|e| match e {
+    strata_ops::open(ctx, name, platform).map_err(|e| match e {
         OpenError::Lookup { name, error } => Lookup { name, error }.into(),
         OpenError::Read { name, source } => {
             anyhow::Error::new(source).context(format!("reading {name}"))
