@@ -225,7 +225,7 @@ mod tests {
                 if let (Event::LayerStart { what, .. } | Event::LayerEnd { what }, Ok(mut l)) =
                     (e, log.lock())
                 {
-                    l.push(format!("{}", what.rsplit(' ').next().unwrap_or_default()));
+                    l.push(what.to_string());
                 }
             }),
             ..ctx(dir.path())
