@@ -370,19 +370,98 @@ pub struct RootFs {
     pub diff_ids: Option<Vec<String>>,
 }
 
-/// One `history` entry.
+/// One `history` entry of the config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct History {
-    /// `created`, as written.
+pub struct HistoryEntry {
+    /// `created`, verbatim, when present.
     pub created: Option<String>,
     /// `created_by`.
     pub created_by: String,
-    /// `author`.
-    pub author: String,
     /// `comment`.
     pub comment: String,
+    /// `author`.
+    pub author: String,
     /// `empty_layer`.
     pub empty_layer: bool,
+}
+
+/// A config's `history`, oldest first; what makes the daemon refuse it is an error (the
+/// reason, for the caller to name the config).
+pub fn history(config: &Value) -> Result<Vec<HistoryEntry>, String> {
+    let arr = match gojson::get(config, "history") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(a)) => a,
+        Some(_) => return Err("history is not an array".into()),
+    };
+    arr.iter()
+        .map(|h| {
+            if !h.is_object() {
+                return Err("history entry is not an object".into());
+            }
+            let s = |k: &str| match gojson::get(h, k) {
+                None | Some(Value::Null) => Ok(String::new()),
+                Some(Value::String(s)) => Ok(s.clone()),
+                Some(_) => Err(format!("history {k} is not a string")),
+            };
+            let empty_layer = match gojson::get(h, "empty_layer") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err("history empty_layer is not a boolean".into()),
+            };
+            Ok(HistoryEntry {
+                created: gojson::get_str(h, "created").map(str::to_string),
+                created_by: s("created_by")?,
+                comment: s("comment")?,
+                author: s("author")?,
+                empty_layer,
+            })
+        })
+        .collect()
+}
+
+/// One step of an image's build: a history entry, the layer it made, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Index of the history entry (`None` for a layer no entry claims).
+    pub history: Option<usize>,
+    /// Index of the layer it made (`None` for an `empty_layer` entry).
+    pub layer: Option<usize>,
+}
+
+/// Pairs history with layers as the daemon does: the k-th entry that is not `empty_layer`
+/// made the k-th layer; layers no entry claims come last, alone.
+pub fn steps(history: &[HistoryEntry], layers: usize) -> Vec<Step> {
+    let mut next = 0;
+    let mut out: Vec<Step> = history
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let layer = (!h.empty_layer && next < layers).then(|| {
+                next += 1;
+                next - 1
+            });
+            Step {
+                history: Some(i),
+                layer,
+            }
+        })
+        .collect();
+    out.extend((next..layers).map(|l| Step {
+        history: None,
+        layer: Some(l),
+    }));
+    out
+}
+
+/// For each layer, the history entry that made it.
+pub fn layer_history(history: &[HistoryEntry], layers: usize) -> Vec<Option<&HistoryEntry>> {
+    let mut out = vec![None; layers];
+    for s in steps(history, layers) {
+        if let (Some(h), Some(l)) = (s.history, s.layer) {
+            out[l] = Some(&history[h]);
+        }
+    }
+    out
 }
 
 /// moby's `image.Image`: the image config as the daemon reads it.
@@ -412,8 +491,8 @@ pub struct ImageConfig {
     pub container_config: Option<ContainerConfig>,
     /// `rootfs`.
     pub rootfs: RootFs,
-    /// `history`, oldest first.
-    pub history: Vec<History>,
+    /// `history`, oldest first (empty when the daemon would refuse it).
+    pub history: Vec<HistoryEntry>,
 }
 
 impl ImageConfig {
@@ -442,20 +521,7 @@ impl ImageConfig {
                 kind: String::decode(rootfs.and_then(|r| gojson::get(r, "type"))),
                 diff_ids: GoField::decode(rootfs.and_then(|r| gojson::get(r, "diff_ids"))),
             },
-            history: gojson::get(v, "history")
-                .and_then(Value::as_array)
-                .map(|h| {
-                    h.iter()
-                        .map(|e| History {
-                            created: gojson::get_str(e, "created").map(str::to_string),
-                            created_by: String::decode(gojson::get(e, "created_by")),
-                            author: String::decode(gojson::get(e, "author")),
-                            comment: String::decode(gojson::get(e, "comment")),
-                            empty_layer: bool::decode(gojson::get(e, "empty_layer")),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            history: history(v).unwrap_or_default(),
         }
     }
 
@@ -565,6 +631,46 @@ mod tests {
         assert!(j.get("Healthcheck").is_none());
         assert!(j.get("ExposedPorts").is_none());
         assert_eq!(j["Volumes"], Value::Null);
+    }
+
+    fn entry(empty_layer: bool) -> HistoryEntry {
+        HistoryEntry {
+            empty_layer,
+            ..HistoryEntry::default()
+        }
+    }
+
+    #[test]
+    fn the_kth_non_empty_entry_made_the_kth_layer() {
+        let h = [entry(false), entry(true), entry(false)];
+        let s = |history, layer| Step { history, layer };
+        assert_eq!(
+            steps(&h, 3),
+            [
+                s(Some(0), Some(0)),
+                s(Some(1), None),
+                s(Some(2), Some(1)),
+                s(None, Some(2))
+            ]
+        );
+        assert_eq!(steps(&h, 1)[2], s(Some(2), None), "more steps than layers");
+        let per_layer = layer_history(&h, 3);
+        assert_eq!(per_layer[1], Some(&h[2]));
+        assert_eq!(per_layer[2], None);
+    }
+
+    #[test]
+    fn history_of_the_wrong_kind_is_refused() {
+        let bad = |v| history(&gojson::parse(v).unwrap()).unwrap_err();
+        assert_eq!(bad(br#"{"history":{}}"#), "history is not an array");
+        assert_eq!(
+            bad(br#"{"history":[{"empty_layer":"yes"}]}"#),
+            "history empty_layer is not a boolean"
+        );
+        assert_eq!(
+            bad(br#"{"history":[{"created_by":1}]}"#),
+            "history created_by is not a string"
+        );
     }
 
     #[test]

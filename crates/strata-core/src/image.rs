@@ -36,20 +36,7 @@ pub struct ImageLayer {
     pub diff_id: Digest,
 }
 
-/// One `history` entry of the config.
-#[derive(Debug, Clone, Default)]
-pub struct HistoryEntry {
-    /// `created`, verbatim, when present.
-    pub created: Option<String>,
-    /// `created_by`.
-    pub created_by: String,
-    /// `comment`.
-    pub comment: String,
-    /// `author`.
-    pub author: String,
-    /// `empty_layer`.
-    pub empty_layer: bool,
-}
+pub use crate::config::HistoryEntry;
 
 /// An opened image.
 pub struct Image {
@@ -528,48 +515,14 @@ impl Image {
         self.source.as_ref()
     }
 
-    /// The config's `history`, oldest first.
+    /// The config's `history`, oldest first (see [`crate::config::history`]).
     pub fn history(&self) -> Result<Vec<HistoryEntry>> {
-        let what = || format!("{}: config {}", self.source.describe(), self.id);
-        let arr = match gojson::get(&self.config, "history") {
-            None | Some(Value::Null) => return Ok(Vec::new()),
-            Some(Value::Array(a)) => a,
-            Some(_) => return Err(Error::malformed(what(), "history is not an array")),
-        };
-        arr.iter()
-            .map(|h| {
-                if !h.is_object() {
-                    return Err(Error::malformed(what(), "history entry is not an object"));
-                }
-                let s = |k: &str| -> Result<String> {
-                    match gojson::get(h, k) {
-                        None | Some(Value::Null) => Ok(String::new()),
-                        Some(Value::String(s)) => Ok(s.clone()),
-                        Some(_) => Err(Error::malformed(
-                            what(),
-                            format!("history {k} is not a string"),
-                        )),
-                    }
-                };
-                let empty_layer = match gojson::get(h, "empty_layer") {
-                    None | Some(Value::Null) => false,
-                    Some(Value::Bool(b)) => *b,
-                    Some(_) => {
-                        return Err(Error::malformed(
-                            what(),
-                            "history empty_layer is not a boolean",
-                        ));
-                    }
-                };
-                Ok(HistoryEntry {
-                    created: gojson::get_str(h, "created").map(str::to_string),
-                    created_by: s("created_by")?,
-                    comment: s("comment")?,
-                    author: s("author")?,
-                    empty_layer,
-                })
-            })
-            .collect()
+        crate::config::history(&self.config).map_err(|why| {
+            Error::malformed(
+                format!("{}: config {}", self.source.describe(), self.id),
+                why,
+            )
+        })
     }
 
     /// Facts without reading remote layers: cached facts where there are some, else the

@@ -28,24 +28,19 @@ pub const ZERO_UNIX: i64 = -62_135_596_800;
 /// 2000-01-01T00:00:00Z: the CLI shows `N/A` at or before it.
 const Y2K: i64 = 946_684_800;
 
-/// Builds rows, newest first: the k-th non-empty entry gets the k-th layer size; the top row
+/// Builds rows, newest first: each entry gets the size of the layer it made; the top row
 /// gets the image ID and the next rows the ancestors' IDs the source holds.
 pub fn rows(
     entries: &[strata_core::image::HistoryEntry],
     layer_sizes: &[u64],
     ids: &[String],
 ) -> Vec<Row> {
-    let mut layer = 0;
-    let mut out: Vec<Row> = entries
+    let steps = strata_core::config::steps(entries, layer_sizes.len());
+    let mut out: Vec<Row> = steps
         .iter()
-        .map(|h| {
-            let size = if h.empty_layer {
-                0
-            } else {
-                let s = layer_sizes.get(layer).copied().unwrap_or(0);
-                layer += 1;
-                s
-            };
+        .filter_map(|s| Some((&entries[s.history?], s.layer)))
+        .map(|(h, layer)| {
+            let size = layer.map_or(0, |l| layer_sizes[l]);
             Row {
                 id: "<missing>".to_string(),
                 created: h

@@ -88,23 +88,20 @@ impl ImageInfo {
                 created_by: String::new(),
             })
             .collect();
-        let mut steps = Vec::new();
-        let mut next = 0;
-        for h in &history {
-            if h.empty_layer || next >= layers.len() {
-                steps.push(Step::Meta {
-                    created_by: clean_command(&h.created_by),
-                });
-            } else {
-                layers[next].created = h.created.clone().unwrap_or_default();
-                layers[next].created_by = clean_command(&h.created_by);
-                steps.push(Step::Layer(next));
-                next += 1;
-            }
-        }
-        for i in next..layers.len() {
-            steps.push(Step::Layer(i));
-        }
+        let steps = strata_core::config::steps(&history, layers.len())
+            .into_iter()
+            .map(|s| match (s.history.map(|h| &history[h]), s.layer) {
+                (Some(h), Some(l)) => {
+                    layers[l].created = h.created.clone().unwrap_or_default();
+                    layers[l].created_by = clean_command(&h.created_by);
+                    Step::Layer(l)
+                }
+                (_, Some(l)) => Step::Layer(l),
+                (h, None) => Step::Meta {
+                    created_by: clean_command(h.map_or("", |h| &h.created_by)),
+                },
+            })
+            .collect();
         ImageInfo {
             name: name.to_string(),
             id: image.id.to_string(),

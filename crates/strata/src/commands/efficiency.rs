@@ -93,10 +93,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .is_some_and(|r| r.iter().any(|x| x.status == Status::Fail));
     if args.format == "json" {
         let history = image.history().unwrap_or_default();
-        let steps: Vec<&str> = history
-            .iter()
-            .filter(|h| !h.empty_layer)
-            .map(|h| h.created_by.as_str())
+        let steps: Vec<&str> = strata_core::config::layer_history(&history, image.layers.len())
+            .into_iter()
+            .map(|h| h.map_or("", |h| h.created_by.as_str()))
             .collect();
         let v = serde_json::json!({
             "image": {

@@ -55,10 +55,9 @@ pub fn run_changes(args: ChangesArgs) -> Result<ExitCode> {
     let (image, indexes) = indexed(&args.img.image, args.img.platform.as_deref(), args.layer)?;
     let (_, lines) = tree::merge(&image.source().describe(), &indexes)?;
     let history = image.history().unwrap_or_default();
-    let steps: Vec<String> = history
-        .iter()
-        .filter(|h| !h.empty_layer)
-        .map(|h| h.created_by.clone())
+    let steps: Vec<&str> = strata_core::config::layer_history(&history, image.layers.len())
+        .into_iter()
+        .map(|h| h.map_or("", |h| h.created_by.as_str()))
         .collect();
     let mut out = String::new();
     for (i, ls) in lines.iter().enumerate() {
@@ -66,7 +65,7 @@ pub fn run_changes(args: ChangesArgs) -> Result<ExitCode> {
             continue;
         }
         if args.layer.is_none() {
-            let step = steps.get(i).map(String::as_str).unwrap_or("");
+            let step = steps.get(i).copied().unwrap_or("");
             out.push_str(&format!(
                 "# layer {i} {} {}\n",
                 image.layers[i].diff_id,

@@ -42,22 +42,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let base = find_base(source, &image, platform.as_ref());
     let report = ImageReport::build(image)?;
     super::note_estimated(&report);
-    // Pair history steps with layers: the k-th non-empty step made the k-th layer.
-    let mut steps = Vec::new();
-    let mut next_layer = 0usize;
-    for h in &report.history {
-        let layer = if h.empty_layer {
-            None
-        } else {
-            next_layer += 1;
-            Some(next_layer - 1)
-        };
-        steps.push((Some(h), layer));
-    }
-    // Layers no history step claims are still shown.
-    for i in next_layer..report.layers.len() {
-        steps.push((None, Some(i)));
-    }
+    let steps: Vec<_> = strata_core::config::steps(&report.history, report.layers.len())
+        .into_iter()
+        .map(|s| (s.history.map(|h| &report.history[h]), s.layer))
+        .collect();
     let base_layers = base.as_ref().map(|b| b.layers).unwrap_or(0);
     if args.format == "json" {
         let mut arr = Vec::new();
