@@ -35,6 +35,7 @@ pub mod image;
 pub mod layer;
 pub mod layout;
 pub mod location;
+pub mod lookup;
 pub mod manifest;
 pub mod pathkey;
 pub mod platform;

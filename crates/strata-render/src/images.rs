@@ -148,78 +148,21 @@ pub fn check_filters(filters: &[String]) -> Result<(), String> {
     Filters::parse(filters)?.validate().map(|_| ())
 }
 
-/// The message of a reference the daemon could not parse (distribution/reference as vendored
-/// by 20.10).
-fn reference_error(e: &strata_core::Error) -> String {
-    let m = e.to_string();
-    if m.contains("must be lowercase") {
-        "invalid reference format: repository name must be lowercase".to_string()
-    } else if m.contains("must not be more than") {
-        "repository name must not be more than 255 characters".to_string()
-    } else {
-        "invalid reference format".to_string()
+impl strata_core::lookup::Named for ImageInfo {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn tags(&self) -> &[String] {
+        &self.repo_tags
+    }
+    fn digests(&self) -> &[String] {
+        &self.repo_digests
     }
 }
 
-fn is_full_hex(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-/// `ImageService.GetImage(refOrID)`: a full ID, a `repo:tag` / `repo@digest` reference, or a
-/// unique ID prefix (`f8abc0`, `sha256:f8abc0`).
+/// `ImageService.GetImage(refOrID)` (see [`strata_core::lookup::find`]).
 fn get_image<'a>(images: &'a [ImageInfo], s: &str) -> Result<&'a ImageInfo, String> {
-    // ParseAnyReference: a bare 64-hex ID or a valid digest is a digest reference.
-    let full = if is_full_hex(s) {
-        Some(format!("sha256:{s}"))
-    } else if s
-        .split_once(':')
-        .is_some_and(|(alg, hex)| alg == "sha256" && is_full_hex(hex))
-    {
-        Some(s.to_string())
-    } else {
-        None
-    };
-    if let Some(id) = full {
-        return images
-            .iter()
-            .find(|i| i.id == id)
-            .ok_or_else(|| format!("No such image: {id}"));
-    }
-    let named = Reference::parse(s).map_err(|e| reference_error(&e))?;
-    let wanted = named.clone().with_default_tag();
-    let by_ref = |refs: &[String], want: &Reference| {
-        refs.iter()
-            .any(|r| Reference::parse(r).is_ok_and(|p| p.familiar() == want.familiar()))
-    };
-    let found = match named.digest() {
-        // A reference with both tag and digest is looked up by digest only.
-        Some(d) => {
-            let want = named.with_digest(d.clone());
-            images.iter().find(|i| by_ref(&i.repo_digests, &want))
-        }
-        None => images.iter().find(|i| by_ref(&i.repo_tags, &wanted)),
-    };
-    if let Some(img) = found {
-        return Ok(img);
-    }
-    // imageStore.Search: a unique prefix of the hex ID, optionally with its algorithm.
-    let (alg, hex) = match s.split_once(':') {
-        Some((a, h)) => (Some(a), h),
-        None => (None, s),
-    };
-    let mut matches = images.iter().filter(|i| {
-        let (ialg, ihex) = i.id.split_once(':').unwrap_or(("sha256", i.id.as_str()));
-        ihex.starts_with(hex) && alg.is_none_or(|a| a == ialg)
-    });
-    let first = matches.next();
-    match (first, matches.next()) {
-        (Some(img), None) => Ok(img),
-        // Several images with the same ID cannot exist; treat duplicates of one ID as one.
-        (Some(img), Some(other)) if img.id == other.id => Ok(img),
-        _ => Err(format!("No such image: {}", wanted.familiar())),
-    }
+    strata_core::lookup::find(images, s).map_err(|e| e.to_string())
 }
 
 /// `reference.FamiliarMatch`: the pattern against the familiar string, then the familiar name.

@@ -352,56 +352,25 @@ impl Source for Store {
 /// up as a digest, a tag or digest reference, or a unique prefix of an image ID. Not found (an
 /// ambiguous prefix included) is `NoSuchImage("No such image: <familiar name:tag>")`.
 pub fn resolve(refs: &Refs, name: &str) -> Result<String> {
-    use strata_core::reference::{AnyReference, parse_any_daemon};
-    let parsed = parse_any_daemon(name)?;
-    let no_such = || {
-        let shown = match &parsed {
-            AnyReference::Named(r) => r.clone().with_default_tag().familiar(),
-            AnyReference::Digest(d) => d.clone(),
-        };
-        Error::NoSuchImage(format!("No such image: {shown}"))
-    };
-    let named = match &parsed {
-        AnyReference::Digest(d) => {
-            return if refs.images.contains_key(d) {
-                Ok(d.clone())
-            } else {
-                Err(no_such())
-            };
+    use strata_core::lookup::{LookupError, Named, find};
+    struct Entry<'a>(&'a str, &'a ImageRecord);
+    impl Named for Entry<'_> {
+        fn id(&self) -> &str {
+            self.0
         }
-        AnyReference::Named(r) => r,
-    };
-    if let Some(d) = named.digest_str() {
-        let full = format!("{}@{d}", named.name());
-        if let Some((id, _)) = refs
-            .images
-            .iter()
-            .find(|(_, rec)| rec.digests.contains(&full))
-        {
-            return Ok(id.clone());
+        fn tags(&self) -> &[String] {
+            &self.1.tags
         }
-    } else if let Some(id) = refs.image_for_tag(&named.clone().with_default_tag().to_string()) {
-        return Ok(id.to_string());
-    }
-    // imageStore.Search: a unique prefix of the hex ID, optionally with its algorithm.
-    let (alg, hex) = match name.split_once(':') {
-        Some((a, h)) => (Some(a), h),
-        None => (None, name),
-    };
-    let is_hex = !hex.is_empty()
-        && hex
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if is_hex && alg.is_none_or(|a| a == "sha256") {
-        let mut matches = refs.images.keys().filter(|id| {
-            id.strip_prefix("sha256:")
-                .is_some_and(|h| h.starts_with(hex))
-        });
-        if let (Some(one), None) = (matches.next(), matches.next()) {
-            return Ok(one.clone());
+        fn digests(&self) -> &[String] {
+            &self.1.digests
         }
     }
-    Err(no_such())
+    let entries: Vec<Entry<'_>> = refs.images.iter().map(|(id, r)| Entry(id, r)).collect();
+    match find(&entries, name) {
+        Ok(e) => Ok(e.0.to_string()),
+        Err(LookupError::Invalid(e)) => Err(e),
+        Err(e @ LookupError::NotFound(_)) => Err(Error::NoSuchImage(e.to_string())),
+    }
 }
 
 /// Docker's chain IDs for a list of diff IDs (the layer store's keys).
