@@ -252,6 +252,48 @@ impl ImageDiff {
     }
 }
 
+/// An image diff with what to call the two images and the layers they share.
+#[derive(Debug, Clone)]
+pub struct DiffReport {
+    /// The two images as the user named them.
+    pub names: [String; 2],
+    /// Their image IDs.
+    pub ids: [crate::digest::Digest; 2],
+    /// What differs.
+    pub diff: ImageDiff,
+    /// A name for the shared layers: one of the two images when it is exactly them, else an
+    /// image of `known` whose layers are exactly them.
+    pub base: Option<String>,
+}
+
+impl DiffReport {
+    /// Compares `a` (named `names[0]`) with `b` (`names[1]`).
+    pub fn build(
+        names: [String; 2],
+        a: &crate::image::Image,
+        b: &crate::image::Image,
+        known: Option<std::sync::Arc<dyn crate::source::Source>>,
+    ) -> crate::error::Result<DiffReport> {
+        let diff = ImageDiff::build(a, b)?;
+        let shared = diff.shared;
+        let [la, lb] = &diff.layers;
+        let base = if shared > 0 && shared == la.len() {
+            Some(names[0].clone())
+        } else if shared > 0 && shared == lb.len() {
+            Some(names[1].clone())
+        } else {
+            let chain: Vec<_> = la[..shared].iter().map(|(d, _)| d.clone()).collect();
+            known.and_then(|k| crate::report::image_with_chain(k, &chain))
+        };
+        Ok(DiffReport {
+            names,
+            ids: [a.id.clone(), b.id.clone()],
+            diff,
+            base,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use strata_core::compare::DiffReport;
 use strata_core::image::{Image, Selector};
 use strata_core::location::Location;
 use strata_core::manifest::Platform;
@@ -179,6 +180,22 @@ pub fn open(ctx: &Context, name: &str, platform: Option<&str>) -> Result<Opened,
         repo_digests: Vec::new(),
         last_tag_time: None,
     })
+}
+
+/// `diff`: what the second image changes relative to the first; the shared layers are named
+/// after one of the two or, failing that, a store image that is exactly them.
+pub fn diff(
+    ctx: &Context,
+    names: [&str; 2],
+    platform: Option<&str>,
+) -> Result<DiffReport, OpenError> {
+    let a = open(ctx, names[0], platform)?.image;
+    let b = open(ctx, names[1], platform)?.image;
+    let known = ctx
+        .store(false)
+        .ok()
+        .map(|s| Arc::new(s) as Arc<dyn Source>);
+    Ok(DiffReport::build(names.map(str::to_string), &a, &b, known)?)
 }
 
 #[cfg(test)]

@@ -78,3 +78,73 @@ fn efficiency_report() {
 fn ls_long_listing() {
     insta::assert_snapshot!(run(&["ls", "-l", "-R"]));
 }
+
+#[test]
+fn layers_json() {
+    insta::assert_snapshot!(run(&["layers", "--format", "json"]));
+}
+
+#[test]
+fn efficiency_json_with_ci_rules() {
+    insta::assert_snapshot!(run(&[
+        "efficiency",
+        "--ci",
+        "--lowest-efficiency",
+        "0.99",
+        "--format",
+        "json"
+    ]));
+}
+
+#[test]
+fn efficiency_text_with_ci_rules() {
+    insta::assert_snapshot!(run(&["efficiency", "--ci", "--highest-wasted-bytes", "1B"]));
+}
+
+/// `strata diff` between a base and a child built here (the child adds, changes and deletes
+/// files and sets a config field), run from their directory so the names are stable.
+fn diff(format: &str) -> String {
+    use common::build::{layer, legacy};
+    let d = tempfile::tempdir().unwrap();
+    let base = layer(&[
+        ("etc/", 'd', ""),
+        ("etc/a", 'f', "one"),
+        ("etc/b", 'f', "two"),
+    ]);
+    let child = layer(&[
+        ("etc/", 'd', ""),
+        ("etc/a", 'f', "ONE!"),
+        ("etc/.wh.b", 'f', ""),
+        ("etc/c", 'f', "three"),
+    ]);
+    legacy(d.path(), "base.tar", std::slice::from_ref(&base), |_, _| {});
+    legacy(d.path(), "child.tar", &[base, child], |config, _| {
+        config["config"]["User"] = "app".into();
+        config["history"][1]["created_by"] = "RUN change".into();
+    });
+    let o = common::strata_cmd()
+        .current_dir(d.path())
+        .args([
+            "diff",
+            "--format",
+            format,
+            "docker-archive:base.tar",
+            "docker-archive:child.tar",
+        ])
+        .env("STRATA_NO_CACHE", "1")
+        .env("STRATA_ROOT", d.path().join("store"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn diff_text() {
+    insta::assert_snapshot!(diff("text"));
+}
+
+#[test]
+fn diff_json() {
+    insta::assert_snapshot!(diff("json"));
+}

@@ -134,8 +134,13 @@ pub fn open_any(name: &str, platform: Option<&str>) -> Result<Opened> {
 
 /// [`open_any`] in a given context.
 pub fn open_in(ctx: &strata_ops::Context, name: &str, platform: Option<&str>) -> Result<Opened> {
+    strata_ops::open(ctx, name, platform).map_err(open_error)
+}
+
+/// An operation's failure to open an image, in the CLI's words.
+pub fn open_error(e: strata_ops::OpenError) -> anyhow::Error {
     use strata_ops::OpenError;
-    strata_ops::open(ctx, name, platform).map_err(|e| match e {
+    match e {
         OpenError::Lookup { name, error } => Lookup { name, error }.into(),
         OpenError::Read { name, source } => {
             anyhow::Error::new(source).context(format!("reading {name}"))
@@ -143,7 +148,7 @@ pub fn open_in(ctx: &strata_ops::Context, name: &str, platform: Option<&str>) ->
         OpenError::NoSuchImage(name) => anyhow::anyhow!("No such image: {name}"),
         OpenError::Registry(e) => e.into(),
         OpenError::Core(e) => e.into(),
-    })
+    }
 }
 
 /// Says on stderr when sizes came from a registry manifest rather than Docker's rule.
