@@ -83,6 +83,27 @@ impl Status {
     }
 }
 
+/// `efficiency`'s result: dive's numbers, the build step of each layer, and the CI rules'
+/// verdicts when they were asked for.
+#[derive(Debug, Clone)]
+pub struct EfficiencyReport {
+    /// Each layer's diff ID and the build step (`created_by`) that made it, base first.
+    pub layers: Vec<(crate::digest::Digest, String)>,
+    /// The analysis.
+    pub efficiency: Efficiency,
+    /// The rules' outcomes, when CI was asked for.
+    pub rules: Option<Vec<RuleResult>>,
+}
+
+impl EfficiencyReport {
+    /// Whether a rule failed (the exit status is then 1).
+    pub fn failed(&self) -> bool {
+        self.rules
+            .as_ref()
+            .is_some_and(|r| r.iter().any(|x| x.status == Status::Fail))
+    }
+}
+
 /// One rule's outcome.
 #[derive(Debug, Clone)]
 pub struct RuleResult {

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use strata_core::ci_rules::EfficiencyReport;
 use strata_core::compare::DiffReport;
 use strata_core::image::{Image, Selector};
 use strata_core::location::Location;
@@ -198,6 +199,107 @@ pub fn diff(
     Ok(DiffReport::build(names.map(str::to_string), &a, &b, known)?)
 }
 
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An image could not be opened.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// A file the operation was pointed at could not be read.
+    #[error("reading {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The image model (or a rule) refused.
+    #[error(transparent)]
+    Core(#[from] strata_core::Error),
+}
+
+/// The CI rules `efficiency` was asked to evaluate.
+#[derive(Debug, Clone, Default)]
+pub struct CiOptions {
+    /// `--ci`: evaluate them.
+    pub enabled: bool,
+    /// `--ci-config`: the rules file (which also turns CI on).
+    pub file: Option<PathBuf>,
+    /// `--lowest-efficiency`.
+    pub lowest_efficiency: Option<String>,
+    /// `--highest-wasted-bytes`.
+    pub highest_wasted_bytes: Option<String>,
+    /// `--highest-user-wasted-percent`.
+    pub highest_user_wasted_percent: Option<String>,
+}
+
+/// The rules file read when none is named, if it exists.
+pub const DEFAULT_CI_FILE: &str = ".strata-ci.yaml";
+
+/// `efficiency`: dive's wasted-space analysis of an image, and dive's CI rules when asked
+/// (flags win over the rules file, the file over dive's defaults).
+pub fn efficiency(
+    ctx: &Context,
+    name: &str,
+    platform: Option<&str>,
+    ci: &CiOptions,
+) -> Result<EfficiencyReport, Error> {
+    use strata_core::ci_rules::{Rules, evaluate};
+    let image = open(ctx, name, platform)?.image;
+    let mut analysis = strata_core::efficiency::Analyzer::new();
+    image.each_index(|_, ix| {
+        analysis.add_layer(ix);
+        Ok(())
+    })?;
+    let efficiency = analysis.finish();
+    let mut rules = Rules::default();
+    let file = ci
+        .file
+        .clone()
+        .or_else(|| Some(PathBuf::from(DEFAULT_CI_FILE)).filter(|p| p.exists()));
+    if let Some(p) = &file {
+        let text = std::fs::read_to_string(p).map_err(|source| Error::Read {
+            path: p.clone(),
+            source,
+        })?;
+        rules.apply_file(&p.display().to_string(), &text)?;
+    }
+    let set = |slot: &mut String, v: &Option<String>| {
+        if let Some(v) = v {
+            slot.clone_from(v);
+        }
+    };
+    set(&mut rules.lowest_efficiency, &ci.lowest_efficiency);
+    set(&mut rules.highest_wasted_bytes, &ci.highest_wasted_bytes);
+    set(
+        &mut rules.highest_user_wasted_percent,
+        &ci.highest_user_wasted_percent,
+    );
+    let rules = if ci.enabled || ci.file.is_some() {
+        Some(evaluate(&efficiency, &rules)?)
+    } else {
+        None
+    };
+    let history = image.history().unwrap_or_default();
+    let steps = strata_core::config::layer_history(&history, image.layers.len());
+    let layers = image
+        .layers
+        .iter()
+        .zip(steps)
+        .map(|(l, h)| {
+            (
+                l.diff_id.clone(),
+                h.map(|h| h.created_by.clone()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    Ok(EfficiencyReport {
+        layers,
+        efficiency,
+        rules,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +361,69 @@ mod tests {
             2 * layers,
             "a start and an end per layer: {seen:?}"
         );
+    }
+
+    fn sample() -> String {
+        format!(
+            "docker-archive:{}/../../examples/sample.tar",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    }
+
+    #[test]
+    fn efficiency_flags_win_over_the_rules_file_which_wins_over_dives_defaults() {
+        use strata_core::ci_rules::Status;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ci.yaml");
+        std::fs::write(
+            &file,
+            "rules:\n  highestUserWastedPercent: disabled\n  highestWastedBytes: 1B\n",
+        )
+        .unwrap();
+        let ci = CiOptions {
+            file: Some(file),
+            highest_user_wasted_percent: Some("0.5".into()),
+            ..CiOptions::default()
+        };
+        let r = efficiency(&ctx(dir.path()), &sample(), None, &ci).unwrap();
+        let status = |key| {
+            r.rules
+                .as_ref()
+                .unwrap()
+                .iter()
+                .find(|x| x.key == key)
+                .map(|x| x.status)
+        };
+        assert_eq!(status("highestWastedBytes"), Some(Status::Skip), "the flag");
+        assert_eq!(
+            status("highestUserWastedPercent"),
+            Some(Status::Skip),
+            "the file"
+        );
+        assert_eq!(
+            status("lowestEfficiency"),
+            Some(Status::Pass),
+            "dive's default"
+        );
+        assert!(!r.failed());
+        assert_eq!(r.layers.len(), r.efficiency.layer_sizes.len());
+        let plain = efficiency(&ctx(dir.path()), &sample(), None, &CiOptions::default()).unwrap();
+        assert!(
+            plain.rules.is_none() && !plain.failed(),
+            "no CI unless asked"
+        );
+    }
+
+    #[test]
+    fn a_missing_rules_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let ci = CiOptions {
+            file: Some(dir.path().join("nope.yaml")),
+            ..CiOptions::default()
+        };
+        let e = efficiency(&ctx(dir.path()), &sample(), None, &ci).unwrap_err();
+        assert!(matches!(e, Error::Read { .. }), "{e}");
+        assert!(e.to_string().ends_with("nope.yaml"), "{e}");
     }
 
     #[test]

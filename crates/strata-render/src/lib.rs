@@ -5,6 +5,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod diff;
+pub mod efficiency;
 pub mod format;
 pub mod history;
 pub mod images;

@@ -163,6 +163,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn humanize_like_go() {
+        assert_eq!(humanize_bytes(7), "7 B");
+        assert_eq!(humanize_bytes(1200), "1.2 kB");
+        assert_eq!(humanize_bytes(82_854_982), "83 MB");
+    }
+
+    #[test]
     fn sizes_from_spec() {
         // Expected strings: shared/spec ("1.98MB", "12.1kB", "242MB", "6B", "0B", "1e+03kB",
         // HumanSize "1.982MB", "999.5kB", "1000kB") and shared/reference.

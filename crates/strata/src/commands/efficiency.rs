@@ -2,9 +2,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use strata_core::ci_rules::{self, RuleResult, Rules, Status};
-use strata_core::efficiency;
+use anyhow::{Result, bail};
 
 use crate::output::print;
 
@@ -48,153 +46,33 @@ pub struct Args {
     img: super::ImageArg,
 }
 
-pub use strata_render::units::humanize_bytes;
-
 /// Runs `efficiency`.
 pub fn run(args: Args) -> Result<ExitCode> {
     if args.format != "text" && args.format != "json" {
         bail!("unknown --format {:?} (text or json)", args.format);
     }
-    let (_, image) = super::open_image(&args.img.image, args.img.platform.as_deref())?;
-    let mut analysis = efficiency::Analyzer::new();
-    image.each_index(|_, ix| {
-        analysis.add_layer(ix);
-        Ok(())
-    })?;
-    let e = analysis.finish();
-    // Rules: flags win over the file, the file over dive's defaults.
-    let mut r = Rules::default();
-    let cfg = args
-        .ci_config
-        .clone()
-        .or_else(|| Some(std::path::PathBuf::from(".strata-ci.yaml")).filter(|p| p.exists()));
-    let ci = args.ci || args.ci_config.is_some();
-    if let Some(p) = &cfg {
-        let text =
-            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-        r.apply_file(&p.display().to_string(), &text)?;
-    }
-    if let Some(v) = &args.lowest_efficiency {
-        r.lowest_efficiency = v.clone();
-    }
-    if let Some(v) = &args.highest_wasted_bytes {
-        r.highest_wasted_bytes = v.clone();
-    }
-    if let Some(v) = &args.highest_user_wasted_percent {
-        r.highest_user_wasted_percent = v.clone();
-    }
-    let rules = if ci {
-        Some(ci_rules::evaluate(&e, &r)?)
-    } else {
-        None
+    let ci = strata_ops::CiOptions {
+        enabled: args.ci,
+        file: args.ci_config,
+        lowest_efficiency: args.lowest_efficiency,
+        highest_wasted_bytes: args.highest_wasted_bytes,
+        highest_user_wasted_percent: args.highest_user_wasted_percent,
     };
-    let failed = rules
-        .as_ref()
-        .is_some_and(|r| r.iter().any(|x| x.status == Status::Fail));
-    if args.format == "json" {
-        let history = image.history().unwrap_or_default();
-        let steps: Vec<&str> = strata_core::config::layer_history(&history, image.layers.len())
-            .into_iter()
-            .map(|h| h.map_or("", |h| h.created_by.as_str()))
-            .collect();
-        let v = serde_json::json!({
-            "image": {
-                "sizeBytes": e.size_bytes,
-                "inefficientBytes": e.wasted_bytes,
-                "efficiencyScore": e.score,
-                "userSizeBytes": e.user_size_bytes,
-                "userWastedPercent": e.user_wasted_percent,
-                "fileReference": e.inefficiencies.iter().map(|i| serde_json::json!({
-                    "count": i.count, "sizeBytes": i.cumulative, "file": i.path})).collect::<Vec<_>>(),
-            },
-            "layer": image.layers.iter().enumerate().map(|(k, l)| serde_json::json!({
-                "index": k,
-                "digestId": l.diff_id.to_string(),
-                "sizeBytes": e.layer_sizes.get(k).copied().unwrap_or(0),
-                "command": steps.get(k).copied().unwrap_or(""),
-            })).collect::<Vec<_>>(),
-            "rules": rules.as_ref().map(|r| r.iter().map(|x| serde_json::json!({
-                "rule": x.key, "status": x.status.as_str(), "message": x.message})).collect::<Vec<_>>()),
-        });
-        print(&format!("{}\n", serde_json::to_string_pretty(&v)?));
+    let report = strata_ops::efficiency(
+        &super::context(),
+        &args.img.image,
+        args.img.platform.as_deref(),
+        &ci,
+    )
+    .map_err(super::ops_error)?;
+    print(&if args.format == "json" {
+        strata_render::efficiency::json(&report)
     } else {
-        let mut out = String::from("Analysis:\n");
-        let (wb, uw) = if e.wasted_bytes > 0 {
-            (
-                format!(" ({})", humanize_bytes(e.wasted_bytes)),
-                format!("{:.2} %", e.user_wasted_percent * 100.0),
-            )
-        } else {
-            (String::new(), "0 %".to_string())
-        };
-        out.push_str(&format!("  efficiency: {:.2} %\n", e.score * 100.0));
-        out.push_str(&format!("  wastedBytes: {} bytes{wb}\n", e.wasted_bytes));
-        out.push_str(&format!("  userWastedPercent: {uw}\n"));
-        out.push_str(&format!(
-            "  sizeBytes: {} (user layers: {})\n\n",
-            e.size_bytes, e.user_size_bytes
-        ));
-        if e.inefficiencies.is_empty() {
-            out.push_str("Inefficient Files: (None)\n");
-        } else {
-            out.push_str("Inefficient Files:\n");
-            out.push_str(&format!(
-                "  {:<5}  {:<12}  File Path\n",
-                "Count", "Wasted Space"
-            ));
-            for i in &e.inefficiencies {
-                out.push_str(&format!(
-                    "  {:<5}  {:<12}  {}\n",
-                    i.count,
-                    humanize_bytes(i.cumulative),
-                    i.path
-                ));
-            }
-        }
-        if let Some(r) = &rules {
-            out.push_str("\nEvaluation:\n");
-            let mut sorted: Vec<&RuleResult> = r.iter().collect();
-            sorted.sort_by_key(|x| x.key);
-            for x in sorted {
-                if x.message.is_empty() {
-                    out.push_str(&format!("  {}  {}\n", x.status.as_str(), x.key));
-                } else {
-                    out.push_str(&format!(
-                        "  {}  {} ({})\n",
-                        x.status.as_str(),
-                        x.key,
-                        x.message
-                    ));
-                }
-            }
-            let count = |s: Status| r.iter().filter(|x| x.status == s).count();
-            out.push_str(&format!(
-                "\nResult: {} [Total:{}] [Passed:{}] [Failed:{}] [Skipped:{}]\n",
-                if failed { "FAIL" } else { "PASS" },
-                r.len(),
-                count(Status::Pass),
-                count(Status::Fail),
-                count(Status::Skip)
-            ));
-        }
-        print(&out);
-    }
-    Ok(if failed {
+        strata_render::efficiency::text(&report)
+    });
+    Ok(if report.failed() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn humanize_like_go() {
-        assert_eq!(humanize_bytes(7), "7 B");
-        assert_eq!(humanize_bytes(1200), "1.2 kB");
-        assert_eq!(humanize_bytes(82_854_982), "83 MB");
-    }
 }

@@ -137,6 +137,15 @@ pub fn open_in(ctx: &strata_ops::Context, name: &str, platform: Option<&str>) ->
     strata_ops::open(ctx, name, platform).map_err(open_error)
 }
 
+/// An operation's failure, in the CLI's words.
+pub fn ops_error(e: strata_ops::Error) -> anyhow::Error {
+    match e {
+        strata_ops::Error::Open(e) => open_error(e),
+        strata_ops::Error::Core(e) => e.into(),
+        e => e.into(),
+    }
+}
+
 /// An operation's failure to open an image, in the CLI's words.
 pub fn open_error(e: strata_ops::OpenError) -> anyhow::Error {
     use strata_ops::OpenError;
