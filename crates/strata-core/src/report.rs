@@ -90,6 +90,48 @@ pub struct Base {
     pub history_len: usize,
 }
 
+/// `layers`: an image's build steps paired with its layers, and where its base image ends.
+pub struct LayersReport {
+    /// The image and its facts.
+    pub report: ImageReport,
+    /// The base image found for it, if any.
+    pub base: Option<Base>,
+    /// History entries paired with layers (see [`crate::config::steps`]).
+    pub steps: Vec<crate::config::Step>,
+    /// The step before which the base image ends: after its own history steps when they are
+    /// a prefix of the image's, else before the first layer past its layers.
+    pub base_ends_before: Option<usize>,
+}
+
+impl LayersReport {
+    /// Pairs the steps of `report` and places the end of `base`.
+    pub fn new(report: ImageReport, base: Option<Base>) -> LayersReport {
+        let steps = crate::config::steps(&report.history, report.layers.len());
+        let base_ends_before = base.as_ref().and_then(|b| base_ends_before(&steps, b));
+        LayersReport {
+            report,
+            base,
+            steps,
+            base_ends_before,
+        }
+    }
+
+    /// How many of the image's layers the base contributes.
+    pub fn base_layers(&self) -> usize {
+        self.base.as_ref().map_or(0, |b| b.layers)
+    }
+}
+
+/// The step before which `base` ends: after its own history steps when they are a prefix of
+/// the image's, else before the first layer past its layers.
+pub fn base_ends_before(steps: &[crate::config::Step], base: &Base) -> Option<usize> {
+    let by_history = Some(base.history_len).filter(|&n| n > 0 && n <= steps.len());
+    (0..steps.len()).find(|&pos| match by_history {
+        Some(n) => pos == n,
+        None => steps[pos].layer.is_some_and(|i| i >= base.layers),
+    })
+}
+
 /// The name of an image of `source` whose layers are exactly `chain` (its first tag in
 /// Docker's order, else its short ID), to name a shared base.
 pub fn image_with_chain(source: Arc<dyn Source>, chain: &[Digest]) -> Option<String> {
@@ -144,4 +186,36 @@ pub fn find_base(
         });
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Step;
+
+    fn base(layers: usize, history_len: usize) -> Base {
+        Base {
+            name: "base".into(),
+            id: Digest::sha256_of(b"base"),
+            layers,
+            history_len,
+        }
+    }
+
+    #[test]
+    fn the_base_ends_after_its_own_history_steps() {
+        // base: ADD (layer 0), CMD; image: ADD, CMD, RUN (layer 1)
+        let s = |layer| Step {
+            history: Some(0),
+            layer,
+        };
+        let steps = [s(Some(0)), s(None), s(Some(1))];
+        assert_eq!(base_ends_before(&steps, &base(1, 2)), Some(2));
+        // Without usable history (squashed or rewritten), at the first layer past its own.
+        assert_eq!(base_ends_before(&steps, &base(1, 0)), Some(2));
+        assert_eq!(base_ends_before(&steps, &base(1, 9)), Some(2));
+        // A base that is the whole image ends nowhere inside it.
+        assert_eq!(base_ends_before(&steps, &base(2, 3)), None);
+        assert_eq!(base_ends_before(&steps, &base(2, 0)), None);
+    }
 }

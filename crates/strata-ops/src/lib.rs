@@ -15,6 +15,7 @@ use strata_core::location::Location;
 use strata_core::manifest::Platform;
 use strata_core::progress::Reporter;
 use strata_core::reference::Reference;
+use strata_core::report::{Base, ImageReport, LayersReport, find_base};
 use strata_core::source::Source;
 use strata_registry::RegistryError;
 use strata_registry::client::{Client, Options};
@@ -197,6 +198,30 @@ pub fn diff(
         .ok()
         .map(|s| Arc::new(s) as Arc<dyn Source>);
     Ok(DiffReport::build(names.map(str::to_string), &a, &b, known)?)
+}
+
+/// An image and the base image found for it (the nearest image of its source, or of the
+/// store, whose layers it starts with).
+pub fn open_with_base(
+    ctx: &Context,
+    name: &str,
+    platform: Option<&str>,
+) -> Result<(Opened, Option<Base>), OpenError> {
+    let opened = open(ctx, name, platform)?;
+    let platform = platform.map(Platform::parse).transpose()?;
+    let base = find_base(opened.source.clone(), &opened.image, platform.as_ref());
+    Ok((opened, base))
+}
+
+/// `layers`: the image's build steps paired with its layers, and where its base ends.
+pub fn layers(
+    ctx: &Context,
+    name: &str,
+    platform: Option<&str>,
+) -> Result<LayersReport, OpenError> {
+    let (opened, base) = open_with_base(ctx, name, platform)?;
+    let report = ImageReport::build(opened.image)?;
+    Ok(LayersReport::new(report, base))
 }
 
 /// Why an operation failed.

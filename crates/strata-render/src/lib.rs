@@ -12,6 +12,7 @@ pub mod images;
 pub mod inspect;
 pub mod json;
 pub mod json_text;
+pub mod layers;
 pub mod tabwriter;
 pub mod time;
 pub mod units;

@@ -131,15 +131,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         reporter: std::sync::Arc::new(reporter),
         ..super::context()
     };
-    let opened = super::open_in(&ctx, &args.img.image, args.img.platform.as_deref())?;
-    let platform = args
-        .img
-        .platform
-        .as_deref()
-        .map(strata_core::manifest::Platform::parse)
-        .transpose()?;
-    let base =
-        strata_core::report::find_base(opened.source.clone(), &opened.image, platform.as_ref());
+    let (opened, base) =
+        strata_ops::open_with_base(&ctx, &args.img.image, args.img.platform.as_deref())
+            .map_err(super::open_error)?;
     let info = ImageInfo::from_image(&args.img.image, &opened.image, base.as_ref());
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut app = App::new(info.clone(), keys, color);
