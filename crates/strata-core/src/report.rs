@@ -90,6 +90,25 @@ pub struct Base {
     pub history_len: usize,
 }
 
+/// One image as `docker images` lists it (the daemon's `ImageSummary`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageSummary {
+    /// `sha256:<hex>`.
+    pub id: String,
+    /// Familiar tags in Docker's order.
+    pub repo_tags: Vec<String>,
+    /// Familiar `name@digest` references in Docker's order.
+    pub repo_digests: Vec<String>,
+    /// The config's `created`, as written.
+    pub created: Option<String>,
+    /// Docker's size.
+    pub size: u64,
+    /// The config's labels.
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// The parent image's ID, or `""`.
+    pub parent: String,
+}
+
 /// `layers`: an image's build steps paired with its layers, and where its base image ends.
 pub struct LayersReport {
     /// The image and its facts.

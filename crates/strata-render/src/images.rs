@@ -148,6 +148,26 @@ pub fn check_filters(filters: &[String]) -> Result<(), String> {
     Filters::parse(filters)?.validate().map(|_| ())
 }
 
+impl ImageInfo {
+    /// The row data of an image summary.
+    pub fn from_summary(s: &strata_core::report::ImageSummary) -> ImageInfo {
+        ImageInfo {
+            id: s.id.clone(),
+            repo_tags: s.repo_tags.clone(),
+            repo_digests: s.repo_digests.clone(),
+            created: s
+                .created
+                .as_deref()
+                .and_then(crate::time::parse_rfc3339)
+                .map_or(crate::history::ZERO_UNIX, |t| t.unix),
+            size: s.size,
+            labels: s.labels.clone(),
+            parent: s.parent.clone(),
+            intermediate: false,
+        }
+    }
+}
+
 impl strata_core::lookup::Named for ImageInfo {
     fn id(&self) -> &str {
         &self.id

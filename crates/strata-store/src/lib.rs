@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use strata_core::digest::Digest;
@@ -371,6 +372,35 @@ pub fn resolve(refs: &Refs, name: &str) -> Result<String> {
         Err(LookupError::Invalid(e)) => Err(e),
         Err(e @ LookupError::NotFound(_)) => Err(Error::NoSuchImage(e.to_string())),
     }
+}
+
+/// Every image of the store as `docker images` lists it; records older than the fields kept
+/// for this have their config read.
+pub fn summaries(store: Arc<Store>) -> Result<Vec<strata_core::report::ImageSummary>> {
+    use strata_core::image::{Image, Selector};
+    use strata_core::report::{ImageSummary, sort_repo_tags};
+    let refs = store.refs()?;
+    let source: Arc<dyn strata_core::source::Source> = store;
+    let mut out = Vec::with_capacity(refs.images.len());
+    for (id, rec) in &refs.images {
+        let (created, labels) = match (&rec.created, &rec.labels) {
+            (Some(c), Some(l)) => (Some(c.clone()), l.clone()),
+            _ => {
+                let image = Image::open(source.clone(), &Selector::Name(id.clone()), None)?;
+                config_summary(&image.config)
+            }
+        };
+        out.push(ImageSummary {
+            id: id.clone(),
+            repo_tags: sort_repo_tags(&rec.tags),
+            repo_digests: sort_repo_tags(&rec.digests),
+            created,
+            size: rec.docker_size,
+            labels,
+            parent: rec.parent.clone().unwrap_or_default(),
+        });
+    }
+    Ok(out)
 }
 
 /// Docker's chain IDs for a list of diff IDs (the layer store's keys).

@@ -4,9 +4,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
-use strata_core::image::{Image, Selector};
-use strata_core::report::sort_repo_tags;
-use strata_core::source::Source;
 use strata_render::images::{ImageInfo, ImagesOptions, check_filters, list_images, render_list};
 
 use crate::output::{Exit, print};
@@ -42,35 +39,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         code: 125,
         message: format!("invalid argument for \"-f, --filter\" flag: {e}"),
     })?;
-    let store = Arc::new(super::store(false)?);
-    let refs = store.refs()?;
-    let source: Arc<dyn Source> = store.clone();
-    let mut infos = Vec::new();
-    for (id, rec) in &refs.images {
-        // Records keep what `images` needs; older ones are read from the config.
-        let (created, labels) = match (&rec.created, &rec.labels) {
-            (Some(c), Some(l)) => (Some(c.clone()), l.clone()),
-            _ => {
-                let image = Image::open(source.clone(), &Selector::Name(id.clone()), None)?;
-                strata_store::config_summary(&image.config)
-            }
-        };
-        let created = created
-            .as_deref()
-            .and_then(strata_render::time::parse_rfc3339)
-            .map(|t| t.unix)
-            .unwrap_or(strata_render::history::ZERO_UNIX);
-        infos.push(ImageInfo {
-            id: id.clone(),
-            repo_tags: sort_repo_tags(&rec.tags),
-            repo_digests: sort_repo_tags(&rec.digests),
-            created,
-            size: rec.docker_size,
-            labels,
-            parent: rec.parent.clone().unwrap_or_default(),
-            intermediate: false,
-        });
-    }
+    let infos: Vec<ImageInfo> = strata_store::summaries(Arc::new(super::store(false)?))?
+        .iter()
+        .map(ImageInfo::from_summary)
+        .collect();
     let opts = ImagesOptions {
         all: args.all,
         quiet: args.quiet,
