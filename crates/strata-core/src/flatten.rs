@@ -553,6 +553,30 @@ impl Beneath {
     }
 }
 
+/// [`export`] into a file, written beside it and renamed into place when complete: a refused
+/// image leaves no file.
+pub fn export_file(image: &Image, t: &Tree<'_>, path: &Path) -> Result<()> {
+    let writing = |source| Error::Read {
+        what: format!("writing {}", path.display()),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|source| Error::Read {
+        what: format!("creating a file in {}", dir.display()),
+        source,
+    })?;
+    {
+        let mut out = io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        export(image, t, &mut out)?;
+        out.flush().map_err(writing)?;
+    }
+    tmp.persist(path).map_err(|e| writing(e.error))?;
+    Ok(())
+}
+
 /// Writes the merged filesystem into `root`, which must be absent or empty. Parents are
 /// opened beneath `root` without following any symlink, so nothing can land outside it.
 /// Device nodes are made only with the privilege to; otherwise skipped, as rootless umoci

@@ -13,6 +13,7 @@ pub mod inspect;
 pub mod json;
 pub mod json_text;
 pub mod layers;
+pub mod ls;
 pub mod tabwriter;
 pub mod time;
 pub mod units;

@@ -486,52 +486,7 @@ impl FileTree {
     }
 }
 
-/// `ls -l` permission text: `drwxr-xr-x`.
-pub fn mode_string(type_char: char, mode: u32) -> String {
-    let mut s = String::with_capacity(10);
-    s.push(if type_char == 'h' { '-' } else { type_char });
-    let bits = [
-        (0o400, 'r'),
-        (0o200, 'w'),
-        (0o100, 'x'),
-        (0o040, 'r'),
-        (0o020, 'w'),
-        (0o010, 'x'),
-        (0o004, 'r'),
-        (0o002, 'w'),
-        (0o001, 'x'),
-    ];
-    for (i, (bit, c)) in bits.iter().enumerate() {
-        let set = mode & bit != 0;
-        let ch = match i {
-            2 if mode & 0o4000 != 0 => {
-                if set {
-                    's'
-                } else {
-                    'S'
-                }
-            }
-            5 if mode & 0o2000 != 0 => {
-                if set {
-                    's'
-                } else {
-                    'S'
-                }
-            }
-            8 if mode & 0o1000 != 0 => {
-                if set {
-                    't'
-                } else {
-                    'T'
-                }
-            }
-            _ if set => *c,
-            _ => '-',
-        };
-        s.push(ch);
-    }
-    s
-}
+pub use strata_render::ls::mode_string;
 
 #[cfg(test)]
 mod tests {

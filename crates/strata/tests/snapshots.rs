@@ -80,6 +80,19 @@ fn ls_long_listing() {
 }
 
 #[test]
+fn ls_recursive_below_a_directory() {
+    // The path goes last: run() appends the image, so name it here instead.
+    let o = common::strata_cmd()
+        .args(["ls", "-l", "-R", "--layer", "2", &sample(), "/app"])
+        .env("TZ", "UTC")
+        .env("STRATA_NO_CACHE", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    insta::assert_snapshot!(String::from_utf8(o.stdout).unwrap());
+}
+
+#[test]
 fn layers_json() {
     insta::assert_snapshot!(run(&["layers", "--format", "json"]));
 }

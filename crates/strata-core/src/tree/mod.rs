@@ -143,9 +143,14 @@ impl<'a> Tree<'a> {
     /// Every path in the order `filepath.Walk` visits them (each directory's names sorted,
     /// a directory's contents right after it): the order of `docker export`.
     pub fn walk_order(&self) -> Vec<&'a [u8]> {
+        self.walk(b"")
+    }
+
+    /// [`Tree::walk_order`] of what is below `dir` (`""` for the root).
+    pub fn walk(&self, dir: &[u8]) -> Vec<&'a [u8]> {
         // Component-wise order is byte order with the separator sorting first: compare with
         // '/' read as NUL (which no name contains).
-        let mut out: Vec<&'a [u8]> = self.nodes.keys().copied().collect();
+        let mut out: Vec<&'a [u8]> = self.range(dir).map(|(p, _)| *p).collect();
         out.sort_by(|a, b| {
             let m = |c: &u8| if *c == b'/' { 0u8 } else { *c };
             a.iter().map(m).cmp(b.iter().map(m))

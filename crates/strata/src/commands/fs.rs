@@ -1,11 +1,11 @@
 //! The filesystem commands, all over the one merge engine (`strata_core::tree`):
 //! `changes`, `ls`, `cat`, `export`, `unpack`.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use strata_core::flatten;
 use strata_core::image::Image;
 use strata_core::tree::{self, Kind, LayerIndex, Node};
@@ -103,58 +103,6 @@ pub struct LsArgs {
     path: Option<String>,
 }
 
-/// `drwxr-xr-x` for a node.
-pub fn mode_string(n: &Node<'_>) -> String {
-    // A symlink's own mode is always 0777 on Linux, whatever the tar header said.
-    let m = if n.kind == Kind::Symlink {
-        0o777
-    } else {
-        n.mode
-    };
-    let mut s = String::with_capacity(10);
-    s.push(n.kind.letter());
-    let bit = |b: u32, c: char| if m & b != 0 { c } else { '-' };
-    let special = |x: u32, sp: u32, lower: char, upper: char| match (m & x != 0, m & sp != 0) {
-        (true, true) => lower,
-        (false, true) => upper,
-        (true, false) => 'x',
-        (false, false) => '-',
-    };
-    s.push(bit(0o400, 'r'));
-    s.push(bit(0o200, 'w'));
-    s.push(special(0o100, 0o4000, 's', 'S'));
-    s.push(bit(0o040, 'r'));
-    s.push(bit(0o020, 'w'));
-    s.push(special(0o010, 0o2000, 's', 'S'));
-    s.push(bit(0o004, 'r'));
-    s.push(bit(0o002, 'w'));
-    s.push(special(0o001, 0o1000, 't', 'T'));
-    s
-}
-
-fn long_line(path: &str, n: &Node<'_>, layer: usize) -> String {
-    let time = jiff::Timestamp::from_second(n.mtime)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default();
-    let size = match n.kind {
-        Kind::Char | Kind::Block => format!("{},{}", n.dev.0, n.dev.1),
-        _ => n.size.to_string(),
-    };
-    let mut l = format!(
-        "{} {:>5}:{:<5} {:>10} {} L{layer:<2} {path}",
-        mode_string(n),
-        n.uid,
-        n.gid,
-        size,
-        time
-    );
-    if n.kind == Kind::Symlink {
-        l.push_str(" -> ");
-        l.push_str(&lossy(n.link));
-    }
-    l
-}
-
 /// Runs `ls`.
 pub fn run_ls(args: LsArgs) -> Result<ExitCode> {
     let (image, indexes) = indexed(&args.img.image, args.img.platform.as_deref(), args.layer)?;
@@ -169,7 +117,7 @@ pub fn run_ls(args: LsArgs) -> Result<ExitCode> {
             lossy(p.rsplit(|&b| b == b'/').next().unwrap_or(p))
         };
         if args.long {
-            out.push_str(&long_line(&shown, n, layer));
+            out.push_str(&strata_render::ls::long_line(&shown, n, layer));
         } else {
             out.push_str(&shown);
         }
@@ -192,20 +140,9 @@ pub fn run_ls(args: LsArgs) -> Result<ExitCode> {
         }
     }
     if args.recursive {
-        let (lo, hi) = if dir.is_empty() {
-            (Vec::new(), vec![0xff; 1])
-        } else {
-            let mut lo = dir.clone();
-            lo.push(b'/');
-            let mut hi = dir.clone();
-            hi.push(b'/' + 1);
-            (lo, hi)
-        };
-        for p in t.walk_order() {
-            if dir.is_empty() || (p >= lo.as_slice() && p < hi.as_slice()) {
-                if let Some(it) = t.get(p) {
-                    show(&mut out, p, &it.node, it.layer, true);
-                }
+        for p in t.walk(&dir) {
+            if let Some(it) = t.get(p) {
+                show(&mut out, p, &it.node, it.layer, true);
             }
         }
     } else {
@@ -274,21 +211,7 @@ pub fn run_export(args: ExportArgs) -> Result<ExitCode> {
             written(flatten::export(&image, &t, &mut out))
         }
         Some(p) => {
-            // Written beside the target and renamed into place when complete: a refused
-            // image leaves no file.
-            let path = std::path::Path::new(p);
-            let dir = path
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)
-                .with_context(|| format!("creating a file in {}", dir.display()))?;
-            {
-                let mut out = io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-                flatten::export(&image, &t, &mut out)?;
-                out.flush().with_context(|| format!("writing {p}"))?;
-            }
-            tmp.persist(path).with_context(|| format!("writing {p}"))?;
+            flatten::export_file(&image, &t, std::path::Path::new(p))?;
             Ok(ExitCode::SUCCESS)
         }
     }
