@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,144 +19,10 @@ use strata_core::image::{Image, Selector};
 use strata_core::layout::OciLayout;
 use strata_core::source::{Candidate, Locator, Source};
 use strata_store::Store;
-
-/// A small image built here: two plain-tar layers, a config naming their diff IDs, an OCI
-/// manifest.
-struct Built {
-    layers: Vec<Vec<u8>>,
-    config: Vec<u8>,
-    manifest: Vec<u8>,
-}
-
-fn layer_tar(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, body) in files {
-        let mut h = tar::Header::new_ustar();
-        h.set_size(body.len() as u64);
-        h.set_mode(0o644);
-        h.set_mtime(1_700_000_000);
-        b.append_data(&mut h, name, &body[..]).unwrap();
-    }
-    b.into_inner().unwrap()
-}
-
-fn built() -> Built {
-    // Bodies big enough that an interrupted copy has a real prefix to resume from.
-    let body = |seed: u8, n: usize| -> Vec<u8> {
-        (0..n)
-            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-            .collect()
-    };
-    let layers = vec![
-        layer_tar(&[
-            ("etc/os-release", b"ID=conformance\n".to_vec()),
-            ("usr/bin/tool", body(1, 300_000)),
-        ]),
-        layer_tar(&[("app/data.bin", body(7, 500_000))]),
-    ];
-    let diff_ids: Vec<String> = layers
-        .iter()
-        .map(|l| Digest::sha256_of(l).to_string())
-        .collect();
-    let config = serde_json::to_vec(&serde_json::json!({
-        "architecture": "amd64", "os": "linux",
-        "config": {"Env": ["PATH=/usr/bin"]},
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
-        "history": [{"created_by": "ADD base"}, {"created_by": "ADD app"}],
-    }))
-    .unwrap();
-    let manifest = serde_json::to_vec(&serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": Digest::sha256_of(&config).to_string(), "size": config.len()},
-        "layers": layers.iter().map(|l| serde_json::json!({
-            "mediaType": "application/vnd.oci.image.layer.v1.tar",
-            "digest": Digest::sha256_of(l).to_string(), "size": l.len()})).collect::<Vec<_>>(),
-    }))
-    .unwrap();
-    Built {
-        layers,
-        config,
-        manifest,
-    }
-}
-
-/// The OCI layout's files: (path, bytes). `damage` flips a byte of the last layer's blob.
-fn layout_files(b: &Built, damage: bool) -> Vec<(String, Vec<u8>)> {
-    let mut files = vec![
-        (
-            "oci-layout".to_string(),
-            br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
-        ),
-        (
-            "index.json".to_string(),
-            serde_json::to_vec(&serde_json::json!({
-                "schemaVersion": 2,
-                "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                    "digest": Digest::sha256_of(&b.manifest).to_string(), "size": b.manifest.len(),
-                    "annotations": {"org.opencontainers.image.ref.name": "1"}}],
-            }))
-            .unwrap(),
-        ),
-    ];
-    for bytes in [&b.manifest, &b.config] {
-        files.push((Digest::sha256_of(bytes).blob_path(), bytes.clone()));
-    }
-    for (i, l) in b.layers.iter().enumerate() {
-        let mut bytes = l.clone();
-        if damage && i + 1 == b.layers.len() {
-            let at = bytes.len() / 2;
-            bytes[at] ^= 0xff;
-        }
-        // Stored under the digest the manifest promises, whatever the bytes.
-        files.push((Digest::sha256_of(l).blob_path(), bytes));
-    }
-    files
-}
-
-/// The legacy `docker save` layout's files.
-fn docker_archive_files(b: &Built, damage: bool) -> Vec<(String, Vec<u8>)> {
-    let id = Digest::sha256_of(&b.config);
-    let mut files = vec![(format!("{}.json", id.hex()), b.config.clone())];
-    let mut paths = Vec::new();
-    for (i, l) in b.layers.iter().enumerate() {
-        let path = format!("{}/layer.tar", Digest::sha256_of(l).hex());
-        let mut bytes = l.clone();
-        if damage && i + 1 == b.layers.len() {
-            let at = bytes.len() / 2;
-            bytes[at] ^= 0xff;
-        }
-        files.push((path.clone(), bytes));
-        paths.push(path);
-    }
-    files.push((
-        "manifest.json".to_string(),
-        serde_json::to_vec(&serde_json::json!([{
-            "Config": format!("{}.json", id.hex()), "RepoTags": ["conformance:1"], "Layers": paths}]))
-        .unwrap(),
-    ));
-    files
-}
-
-fn write_dir(dir: &Path, files: &[(String, Vec<u8>)]) {
-    for (p, bytes) in files {
-        let p = dir.join(p);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    }
-}
-
-fn write_tar(path: &Path, files: &[(String, Vec<u8>)]) {
-    let mut b = tar::Builder::new(std::fs::File::create(path).unwrap());
-    for (p, bytes) in files {
-        let mut h = tar::Header::new_ustar();
-        h.set_size(bytes.len() as u64);
-        h.set_mode(0o644);
-        b.append_data(&mut h, p, &bytes[..]).unwrap();
-    }
-    b.into_inner().unwrap().flush().unwrap();
-}
+use strata_testkit::build::{
+    Built, built, docker_archive_files, layout_files, write_dir, write_tar,
+};
+use strata_testkit::registry::{Registry, require};
 
 /// Every file transport holding the image (damaged or not), plus the store when `store_from`
 /// is given: (name, source).
@@ -484,64 +350,9 @@ fn saved_archives_round_trip_and_never_carry_a_damaged_layer() {
 // ---------------------------------------------------------------------------------------------
 // The registry: the real docker-registry on a free 127.0.0.1 port.
 
-struct Registry {
-    host: String,
-    dir: tempfile::TempDir,
-    child: std::process::Child,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The registry, or `None` off CI when docker-registry is not installed.
 fn registry() -> Option<Registry> {
-    let have = std::process::Command::new("docker-registry")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !have {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "docker-registry is required in CI (scripts/setup.sh installs it)"
-        );
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let cfg = dir.path().join("config.yml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let child = std::process::Command::new("docker-registry")
-        .arg("serve")
-        .arg(&cfg)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let host = format!("127.0.0.1:{port}");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while std::net::TcpStream::connect(&host).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "docker-registry did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    Some(Registry { host, dir, child })
+    require("docker-registry").then(|| Registry::start(None))
 }
 
 fn client(reg: &Registry) -> Arc<strata_registry::client::Client> {

@@ -142,12 +142,18 @@ fn the_cycle_check_finds_a_cycle() {
     assert_eq!(cycle_from(&g, "a"), None);
 }
 
+/// The test-support crate: never linked into the product, it writes OCI layouts and reads
+/// `CI` like any test.
+const TEST_SUPPORT: &str = "strata-testkit";
+
 /// Files outside `owner` whose code contains `needle`.
 fn spelled_outside(needle: &str, owner: &[&str]) -> Vec<String> {
     let root = crates_dir();
     let mut files = Vec::new();
     for e in std::fs::read_dir(&root).expect("crates/").flatten() {
-        rust_files(&e.path().join("src"), &mut files);
+        if e.file_name() != TEST_SUPPORT {
+            rust_files(&e.path().join("src"), &mut files);
+        }
     }
     files
         .iter()
@@ -184,7 +190,7 @@ fn no_library_reads_the_environment() {
     let root = crates_dir();
     let mut files = Vec::new();
     for e in std::fs::read_dir(&root).expect("crates/").flatten() {
-        if e.file_name() != "strata" {
+        if e.file_name() != "strata" && e.file_name() != TEST_SUPPORT {
             rust_files(&e.path().join("src"), &mut files);
         }
     }
@@ -201,4 +207,30 @@ fn no_library_reads_the_environment() {
         readers.is_empty(),
         "libraries reading the environment: {readers:?}"
     );
+}
+
+#[test]
+fn test_support_is_only_a_dev_dependency() {
+    let root = crates_dir();
+    let mut users = 0;
+    for e in std::fs::read_dir(&root).expect("crates/").flatten() {
+        let Ok(manifest) = std::fs::read_to_string(e.path().join("Cargo.toml")) else {
+            continue;
+        };
+        let mut section = String::new();
+        for line in manifest.lines() {
+            if line.starts_with('[') {
+                section = line.to_string();
+            } else if line.starts_with(TEST_SUPPORT) {
+                assert_eq!(
+                    section,
+                    "[dev-dependencies]",
+                    "{} depends on {TEST_SUPPORT} outside its dev-dependencies",
+                    e.path().display()
+                );
+                users += 1;
+            }
+        }
+    }
+    assert!(users >= 2, "the suites use the test kit");
 }

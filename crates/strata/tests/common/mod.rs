@@ -1,21 +1,24 @@
 //! Test helpers shared by every end-to-end test: the binary under test (`strata_cmd`,
-//! `strata`), image builders (`build`: `sha`, layers, legacy archives, sparse and PAX tars),
-//! the real `docker-registry` on a free 127.0.0.1 port, a token server for its `auth: token`
-//! mode, and a fault-injecting proxy (for faults the real server cannot produce).
+//! `strata`), a token server for the registry's `auth: token` mode, and fault-injecting
+//! proxies (for faults the real server cannot produce). Image builders (`build`) and the
+//! real `docker-registry` fixture come from the workspace's test kit (`strata-testkit`),
+//! which the library suites share.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 
-pub mod build;
+pub use strata_testkit::build;
+pub use strata_testkit::build::{make_layout, make_layout_arch};
+pub use strata_testkit::registry::{Registry, TokenAuth, free_port, require};
 
 /// The strata binary under test.
 pub const STRATA: &str = env!("CARGO_BIN_EXE_strata");
@@ -23,111 +26,6 @@ pub const STRATA: &str = env!("CARGO_BIN_EXE_strata");
 /// A command running the strata binary under test (each test adds its root, cache and env).
 pub fn strata_cmd() -> Command {
     Command::new(STRATA)
-}
-
-/// Whether a missing tool is a failure (CI) or a skip (a developer's machine).
-pub fn require(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !found {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{tool} is not installed (CI=true, so this is a failure); run scripts/setup.sh");
-        }
-        let _ = std::io::stderr()
-            .write_all(format!("SKIP: {tool} not installed (run scripts/setup.sh)\n").as_bytes());
-    }
-    found
-}
-
-/// A free port on 127.0.0.1.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Token auth settings for the registry.
-pub struct TokenAuth {
-    /// The token server's URL.
-    pub realm: String,
-    /// The PEM certificate the registry trusts.
-    pub cert: PathBuf,
-}
-
-/// A running `docker-registry serve`, stopped on drop.
-pub struct Registry {
-    /// `127.0.0.1:PORT`.
-    pub host: String,
-    /// Its storage directory.
-    pub dir: tempfile::TempDir,
-    child: Child,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Registry {
-    /// Starts the real registry with filesystem storage in a temp dir.
-    pub fn start(auth: Option<&TokenAuth>) -> Registry {
-        Self::start_over(auth, None)
-    }
-
-    /// Starts the real registry serving an existing storage directory (the corpus's).
-    pub fn serve(storage: &Path) -> Registry {
-        Self::start_over(None, Some(storage))
-    }
-
-    fn start_over(auth: Option<&TokenAuth>, storage: Option<&Path>) -> Registry {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let auth_yaml = match auth {
-            Some(a) => format!(
-                "auth:\n  token:\n    realm: {}\n    service: strata-test\n    issuer: strata-test-issuer\n    rootcertbundle: {}\n",
-                a.realm,
-                a.cert.display()
-            ),
-            None => String::new(),
-        };
-        let config = format!(
-            "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth_yaml}",
-            storage
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| dir.path().join("data"))
-                .display()
-        );
-        let cfg = dir.path().join("config.yml");
-        std::fs::write(&cfg, config).unwrap();
-        let log = std::fs::File::create(dir.path().join("log")).unwrap();
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&cfg)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start docker-registry");
-        let host = format!("127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(&host).is_err() {
-            assert!(Instant::now() < deadline, "docker-registry did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Registry { host, dir, child }
-    }
-
-    /// The registry's log so far.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
-    }
 }
 
 /// Runs strata with a store root and a private Docker config dir.
@@ -639,82 +537,6 @@ fn serve(
             return Ok(());
         }
     }
-}
-
-/// Writes a Docker-archive-free image straight into an OCI layout: layers of given sizes of
-/// pseudo-random (incompressible) bytes, gzip-compressed. Returns the layout dir.
-pub fn make_layout(dir: &Path, tag: &str, layers: &[(&str, usize)], seed: u64) -> PathBuf {
-    make_layout_arch(dir, tag, layers, seed, "amd64").0
-}
-
-/// Like [`make_layout`], for an architecture; also returns the manifest's digest and size.
-pub fn make_layout_arch(
-    dir: &Path,
-    tag: &str,
-    layers: &[(&str, usize)],
-    seed: u64,
-    arch: &str,
-) -> (PathBuf, String, usize) {
-    use sha2::Digest as _;
-    let sha = |b: &[u8]| {
-        let h = sha2::Sha256::digest(b);
-        format!(
-            "sha256:{}",
-            h.iter().map(|x| format!("{x:02x}")).collect::<String>()
-        )
-    };
-    let blobs = dir.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).unwrap();
-    let put = |b: &[u8]| {
-        let d = sha(b);
-        std::fs::write(blobs.join(&d[7..]), b).unwrap();
-        d
-    };
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let mut diff_ids = Vec::new();
-    let mut descs = Vec::new();
-    for (name, size) in layers {
-        let mut data = vec![0u8; *size];
-        for b in data.iter_mut() {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            *b = (state >> 33) as u8;
-        }
-        let mut t = tar::Builder::new(Vec::new());
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_mtime(1_700_000_000);
-        h.set_cksum();
-        t.append_data(&mut h, name, &data[..]).unwrap();
-        let tar_bytes = t.into_inner().unwrap();
-        diff_ids.push(sha(&tar_bytes));
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(&tar_bytes).unwrap();
-        let gz = gz.finish().unwrap();
-        let d = put(&gz);
-        descs.push(serde_json::json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": d, "size": gz.len()}));
-    }
-    let config = serde_json::json!({
-        "created": "2025-01-01T00:00:00Z", "architecture": arch, "os": "linux",
-        "config": {"Cmd": ["/bin/sh"]},
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
-        "history": layers.iter().map(|(n, _)| serde_json::json!({"created": "2025-01-01T00:00:00Z", "created_by": format!("ADD {n}")})).collect::<Vec<_>>(),
-    })
-    .to_string();
-    let cd = put(config.as_bytes());
-    let manifest = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": config.len()},
-        "layers": descs}).to_string();
-    let md = put(manifest.as_bytes());
-    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "digest": md, "size": manifest.len(), "annotations": {"org.opencontainers.image.ref.name": tag}}]});
-    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
-    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    (dir.to_path_buf(), md, manifest.len())
 }
 
 // ---------------------------------------------------------------------------------------
