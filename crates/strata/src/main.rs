@@ -115,14 +115,14 @@ enum ImageCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(r) = &cli.root {
-        // One place decides the store root; commands read it from the environment.
-        commands::set_root(r.clone());
-    }
-    commands::set_insecure(cli.insecure_registry.clone());
     strata_core::settings::install(settings::library(cli.max_layer_size));
     strata_render::width::set_default_condition(settings::width());
-    if matches!(
+    let mut registry = settings::registry();
+    registry
+        .insecure
+        .extend(cli.insecure_registry.iter().cloned());
+    // Layer-read progress bars for the verbs that read whole layers, on a terminal.
+    let reporter = if matches!(
         cli.command,
         Command::Inspect(_)
             | Command::Image(ImageCommand::Inspect(_))
@@ -135,33 +135,43 @@ fn main() -> ExitCode {
             | Command::Ls(_)
             | Command::Unpack(_)
     ) {
-        commands::set_reporter(progress::reporter());
-    }
+        progress::reporter()
+    } else {
+        strata_core::progress::silent()
+    };
+    let ctx = commands::Context {
+        root: cli.root.clone().unwrap_or_else(settings::store_root),
+        registry,
+        reporter,
+    };
+    let ctx = &ctx;
     let result = match cli.command {
-        Command::Inspect(a) => commands::inspect::run(a, commands::inspect::Kind::Object),
+        Command::Inspect(a) => commands::inspect::run(a, commands::inspect::Kind::Object, ctx),
         Command::Image(ImageCommand::Inspect(a)) => {
-            commands::inspect::run(a, commands::inspect::Kind::Image)
+            commands::inspect::run(a, commands::inspect::Kind::Image, ctx)
         }
-        Command::History(a) | Command::Image(ImageCommand::History(a)) => commands::history::run(a),
-        Command::Layers(a) => commands::layers::run(a),
-        Command::Explore(a) => commands::explore::run(a),
-        Command::Load(a) | Command::Image(ImageCommand::Load(a)) => commands::load::run(a),
-        Command::Images(a) | Command::Image(ImageCommand::Ls(a)) => commands::images::run(a),
-        Command::Tag(a) | Command::Image(ImageCommand::Tag(a)) => commands::tag::run(a),
-        Command::Rmi(a) | Command::Image(ImageCommand::Rm(a)) => commands::rmi::run(a),
-        Command::Save(a) | Command::Image(ImageCommand::Save(a)) => commands::save::run(a),
-        Command::Pull(a) | Command::Image(ImageCommand::Pull(a)) => commands::pull::run(a),
-        Command::Push(a) | Command::Image(ImageCommand::Push(a)) => commands::push::run(a),
-        Command::Login(a) => commands::login::run_login(a),
-        Command::Changes(a) => commands::fs::run_changes(a),
-        Command::Efficiency(a) => commands::efficiency::run(a),
-        Command::Diff(a) => commands::diff::run(a),
-        Command::Ls(a) => commands::fs::run_ls(a),
-        Command::Cat(a) => commands::fs::run_cat(a),
-        Command::Export(a) => commands::fs::run_export(a),
-        Command::Unpack(a) => commands::fs::run_unpack(a),
+        Command::History(a) | Command::Image(ImageCommand::History(a)) => {
+            commands::history::run(a, ctx)
+        }
+        Command::Layers(a) => commands::layers::run(a, ctx),
+        Command::Explore(a) => commands::explore::run(a, ctx),
+        Command::Load(a) | Command::Image(ImageCommand::Load(a)) => commands::load::run(a, ctx),
+        Command::Images(a) | Command::Image(ImageCommand::Ls(a)) => commands::images::run(a, ctx),
+        Command::Tag(a) | Command::Image(ImageCommand::Tag(a)) => commands::tag::run(a, ctx),
+        Command::Rmi(a) | Command::Image(ImageCommand::Rm(a)) => commands::rmi::run(a, ctx),
+        Command::Save(a) | Command::Image(ImageCommand::Save(a)) => commands::save::run(a, ctx),
+        Command::Pull(a) | Command::Image(ImageCommand::Pull(a)) => commands::pull::run(a, ctx),
+        Command::Push(a) | Command::Image(ImageCommand::Push(a)) => commands::push::run(a, ctx),
+        Command::Login(a) => commands::login::run_login(a, ctx),
+        Command::Changes(a) => commands::fs::run_changes(a, ctx),
+        Command::Efficiency(a) => commands::efficiency::run(a, ctx),
+        Command::Diff(a) => commands::diff::run(a, ctx),
+        Command::Ls(a) => commands::fs::run_ls(a, ctx),
+        Command::Cat(a) => commands::fs::run_cat(a, ctx),
+        Command::Export(a) => commands::fs::run_export(a, ctx),
+        Command::Unpack(a) => commands::fs::run_unpack(a, ctx),
         Command::Logout(a) => commands::login::run_logout(a),
-        Command::Image(ImageCommand::Prune(a)) => commands::prune::run(a),
+        Command::Image(ImageCommand::Prune(a)) => commands::prune::run(a, ctx),
     };
     match result {
         Ok(code) => code,

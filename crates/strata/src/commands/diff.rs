@@ -25,13 +25,13 @@ pub struct Args {
 }
 
 /// Runs `diff`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     if args.format != "text" && args.format != "json" {
         bail!("unknown --format {:?} (text or json)", args.format);
     }
     let names = [args.image1.as_str(), args.image2.as_str()];
-    let report = strata_ops::diff(&super::context(), names, args.platform.as_deref())
-        .map_err(super::open_error)?;
+    let report =
+        strata_ops::diff(ctx, names, args.platform.as_deref()).map_err(super::open_error)?;
     print(&if args.format == "json" {
         strata_render::diff::json(&report)
     } else {

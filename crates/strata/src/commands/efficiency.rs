@@ -47,7 +47,7 @@ pub struct Args {
 }
 
 /// Runs `efficiency`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     if args.format != "text" && args.format != "json" {
         bail!("unknown --format {:?} (text or json)", args.format);
     }
@@ -58,13 +58,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         highest_wasted_bytes: args.highest_wasted_bytes,
         highest_user_wasted_percent: args.highest_user_wasted_percent,
     };
-    let report = strata_ops::efficiency(
-        &super::context(),
-        &args.img.image,
-        args.img.platform.as_deref(),
-        &ci,
-    )
-    .map_err(super::ops_error)?;
+    let report = strata_ops::efficiency(ctx, &args.img.image, args.img.platform.as_deref(), &ci)
+        .map_err(super::ops_error)?;
     print(&if args.format == "json" {
         strata_render::efficiency::json(&report)
     } else {

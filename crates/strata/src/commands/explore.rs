@@ -93,7 +93,7 @@ fn layer_of(info: &ImageInfo, what: &str) -> Option<usize> {
 }
 
 /// Runs `explore`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     let started = Instant::now();
     let bench = std::env::var_os("STRATA_EXPLORE_BENCH").is_some();
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
@@ -105,6 +105,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let keys = keys()?;
     if let Some(other) = &args.other {
         return compare(
+            ctx,
             &args.img.image,
             other,
             args.img.platform.as_deref(),
@@ -129,7 +130,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let ctx = strata_ops::Context {
         reporter: std::sync::Arc::new(reporter),
-        ..super::context()
+        ..ctx.clone()
     };
     let (opened, base) =
         strata_ops::open_with_base(&ctx, &args.img.image, args.img.platform.as_deref())
@@ -291,14 +292,15 @@ fn bench_run(mut app: App, rx: &mpsc::Receiver<Msg>, started: Instant) -> Result
 
 /// `explore IMAGE1 IMAGE2`: both layer lists at once, the file differences when both are read.
 fn compare(
+    ctx: &super::Context,
     first: &str,
     second: &str,
     platform: Option<&str>,
     bench: bool,
     started: Instant,
 ) -> Result<ExitCode> {
-    let a = super::open_any(first, platform)?.image;
-    let b = super::open_any(second, platform)?.image;
+    let a = super::open_any(ctx, first, platform)?.image;
+    let b = super::open_any(ctx, second, platform)?.image;
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut app = strata_tui::compare::CompareApp::new(
         ImageInfo::from_image(first, &a, None),

@@ -36,7 +36,7 @@ pub struct Args {
 }
 
 /// Runs `history`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     let format = match args.format.as_deref() {
         Some("json") => Some("{{json .}}".to_string()),
         other => other.map(str::to_string),
@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         .into());
     }
-    let (_, image) = super::open_image(&args.image, args.platform.as_deref())?;
+    let (_, image) = super::open_image(ctx, &args.image, args.platform.as_deref())?;
     let report = ImageReport::build(image)?;
     super::note_estimated(&report);
     let sizes: Vec<u64> = report.layers.iter().map(|l| l.docker_size).collect();

@@ -34,12 +34,12 @@ pub struct Args {
 }
 
 /// Runs `images`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     check_filters(&args.filter).map_err(|e| Exit {
         code: 125,
         message: format!("invalid argument for \"-f, --filter\" flag: {e}"),
     })?;
-    let infos: Vec<ImageInfo> = strata_store::summaries(Arc::new(super::store(false)?))?
+    let infos: Vec<ImageInfo> = strata_store::summaries(Arc::new(super::store(ctx, false)?))?
         .iter()
         .map(ImageInfo::from_summary)
         .collect();

@@ -36,8 +36,8 @@ pub enum Kind {
     Image,
 }
 
-fn inspect_one(name: &str, platform: Option<&str>) -> Result<Inspect> {
-    let opened = super::open_any(name, platform)?;
+fn inspect_one(ctx: &super::Context, name: &str, platform: Option<&str>) -> Result<Inspect> {
+    let opened = super::open_any(ctx, name, platform)?;
     let (repo_digests, last_tag_time) = (opened.repo_digests, opened.last_tag_time);
     let report = ImageReport::build(opened.image)?;
     super::note_estimated(&report);
@@ -57,7 +57,7 @@ fn inspect_one(name: &str, platform: Option<&str>) -> Result<Inspect> {
 }
 
 /// Runs `inspect`.
-pub fn run(args: Args, kind: Kind) -> Result<ExitCode> {
+pub fn run(args: Args, kind: Kind, ctx: &super::Context) -> Result<ExitCode> {
     let template = match args.format.as_deref() {
         None | Some("") => None,
         Some(f) => Some(Template::parse(f).map_err(|e| Exit {
@@ -68,7 +68,7 @@ pub fn run(args: Args, kind: Kind) -> Result<ExitCode> {
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for name in &args.images {
-        match inspect_one(name, args.platform.as_deref()) {
+        match inspect_one(ctx, name, args.platform.as_deref()) {
             Ok(v) => found.push(v),
             Err(e) => errors.push(e),
         }

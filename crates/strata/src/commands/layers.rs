@@ -27,11 +27,11 @@ pub struct Args {
 }
 
 /// Runs `layers`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     if args.format != "json" && args.format != "table" {
         anyhow::bail!("unknown --format {:?}: use table or json", args.format);
     }
-    let r = strata_ops::layers(&super::context(), &args.image, args.platform.as_deref())
+    let r = strata_ops::layers(ctx, &args.image, args.platform.as_deref())
         .map_err(super::open_error)?;
     super::note_estimated(&r.report);
     print(&if args.format == "json" {

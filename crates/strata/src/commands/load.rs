@@ -22,7 +22,7 @@ pub struct Args {
 }
 
 /// Runs `load`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     let mut _stdin_copy = None;
     let path = match &args.input {
         Some(p) => p.clone(),
@@ -47,7 +47,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             },
         }
     };
-    let store = super::store(true)?;
+    let store = super::store(ctx, true)?;
     let report = strata_store::load::load(&store, source)?;
     if !args.quiet {
         let mut out = String::new();

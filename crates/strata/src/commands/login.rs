@@ -48,7 +48,7 @@ fn domain(server: Option<&str>) -> String {
 }
 
 /// Runs `login`.
-pub fn run_login(args: LoginArgs) -> Result<ExitCode> {
+pub fn run_login(args: LoginArgs, ctx: &super::Context) -> Result<ExitCode> {
     let domain = domain(args.server.as_deref());
     let username = match args.username {
         Some(u) => u,
@@ -87,7 +87,7 @@ pub fn run_login(args: LoginArgs) -> Result<ExitCode> {
     };
     let client = strata_registry::client::Client::with_credential(
         &domain,
-        super::registry_options(),
+        ctx.registry.clone(),
         Some(cred.clone()),
     );
     client.ping().map_err(|e| {

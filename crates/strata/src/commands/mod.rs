@@ -17,50 +17,11 @@ pub mod rmi;
 pub mod save;
 pub mod tag;
 
-static ROOT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-
-/// Sets the store root from `--root`.
-pub fn set_root(p: std::path::PathBuf) {
-    let _ = ROOT.set(p);
-}
-
-static INSECURE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-
-/// Sets the `--insecure-registry` hosts.
-pub fn set_insecure(hosts: Vec<String>) {
-    let _ = INSECURE.set(hosts);
-}
-
-static REPORTER: std::sync::OnceLock<Arc<dyn strata_core::progress::Reporter>> =
-    std::sync::OnceLock::new();
-
-/// Sets where the progress of layer reads goes (the terminal's bars).
-pub fn set_reporter(r: Arc<dyn strata_core::progress::Reporter>) {
-    let _ = REPORTER.set(r);
-}
-
-/// Registry options: defaults (and environment) plus `--insecure-registry`.
-pub fn registry_options() -> strata_registry::client::Options {
-    let mut o = crate::settings::registry();
-    if let Some(h) = INSECURE.get() {
-        o.insecure.extend(h.iter().cloned());
-    }
-    o
-}
+pub use strata_ops::Context;
 
 /// A registry client for a reference's domain, with the user's credentials.
-pub fn client(domain: &str) -> Result<Arc<strata_registry::client::Client>> {
-    Ok(strata_registry::client::Client::new(
-        domain,
-        registry_options(),
-    )?)
-}
-
-/// The store root: `--root`, else `STRATA_ROOT`, else the XDG data dir.
-pub fn root() -> std::path::PathBuf {
-    ROOT.get()
-        .cloned()
-        .unwrap_or_else(crate::settings::store_root)
+pub fn client(ctx: &Context, domain: &str) -> Result<Arc<strata_registry::client::Client>> {
+    Ok(ctx.client(domain)?)
 }
 
 /// The image a command reads, and which platform of it (flattened into each command).
@@ -79,17 +40,16 @@ pub struct ImageArg {
 }
 
 /// Opens the local store (shared lock for readers, exclusive for writers).
-pub fn store(write: bool) -> Result<strata_store::Store> {
-    let r = root();
-    strata_store::Store::open(&r, write)
-        .with_context(|| format!("opening the store at {}", r.display()))
+pub fn store(ctx: &Context, write: bool) -> Result<strata_store::Store> {
+    ctx.store(write)
+        .with_context(|| format!("opening the store at {}", ctx.root.display()))
 }
 
 pub use strata_ops::Opened;
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{Context as _, Result};
 use strata_core::image::Image;
 use strata_core::source::Source;
 
@@ -110,30 +70,17 @@ pub fn daemon_accepts(name: &str) -> Result<()> {
 }
 
 /// Opens what the user named: a `transport:` location, or a path to an archive or layout.
-pub fn open_image(name: &str, platform: Option<&str>) -> Result<(Arc<dyn Source>, Image)> {
-    let o = open_any(name, platform)?;
+pub fn open_image(
+    ctx: &Context,
+    name: &str,
+    platform: Option<&str>,
+) -> Result<(Arc<dyn Source>, Image)> {
+    let o = open_any(ctx, name, platform)?;
     Ok((o.source, o.image))
 }
 
-/// The context the verbs run in: the store root, the registry options, the progress reporter.
-pub fn context() -> strata_ops::Context {
-    strata_ops::Context {
-        root: root(),
-        registry: registry_options(),
-        reporter: REPORTER
-            .get()
-            .cloned()
-            .unwrap_or_else(strata_core::progress::silent),
-    }
-}
-
 /// Opens what the user named (see `strata_ops::open`), with the CLI's error wording.
-pub fn open_any(name: &str, platform: Option<&str>) -> Result<Opened> {
-    open_in(&context(), name, platform)
-}
-
-/// [`open_any`] in a given context.
-pub fn open_in(ctx: &strata_ops::Context, name: &str, platform: Option<&str>) -> Result<Opened> {
+pub fn open_any(ctx: &Context, name: &str, platform: Option<&str>) -> Result<Opened> {
     strata_ops::open(ctx, name, platform).map_err(open_error)
 }
 

@@ -21,7 +21,7 @@ pub struct Args {
 }
 
 /// Runs `image prune`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     if !args.force {
         let warn = if args.all {
             "WARNING! This will remove all images without at least one container associated to them."
@@ -37,7 +37,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
     }
-    let store = Arc::new(super::store(true)?);
+    let store = Arc::new(super::store(ctx, true)?);
     let removal = strata_store::remove::prune(&store, args.all)?;
     let freed = removal.freed;
     let mut out = String::new();

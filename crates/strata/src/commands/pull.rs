@@ -60,14 +60,14 @@ fn json_line(ev: &Event) -> String {
 type Bars = Mutex<HashMap<String, (ProgressBar, Option<Arc<AtomicU64>>)>>;
 
 /// Runs `pull`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     if args.all_tags {
         anyhow::bail!("--all-tags is not supported yet");
     }
     let reference = Reference::parse(&args.name)?;
     let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
-    let client = super::client(reference.domain())?;
-    let store = super::store(false)?;
+    let client = super::client(ctx, reference.domain())?;
+    let store = super::store(ctx, false)?;
     if reference.tag().is_none()
         && reference.digest().is_none()
         && !args.quiet

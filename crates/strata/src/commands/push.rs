@@ -19,7 +19,7 @@ pub struct Args {
 }
 
 /// Runs `push`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     let reference = Reference::parse(&args.name)?;
     if reference.digest_str().is_some() {
         return Err(crate::output::Exit {
@@ -32,7 +32,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         print("Using default tag: latest\n");
     }
     super::daemon_accepts(&args.name)?;
-    let store = Arc::new(super::store(true)?);
+    let store = Arc::new(super::store(ctx, true)?);
     let quiet = args.quiet;
     let on = |l: String| {
         if !quiet {
@@ -54,7 +54,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         .into());
     }
-    let client = super::client(reference.domain())?;
+    let client = super::client(ctx, reference.domain())?;
     let out = strata_registry::push::push(store, client, &reference, &on)?;
     if quiet {
         print(&format!("{}\n", reference.with_default_tag()));

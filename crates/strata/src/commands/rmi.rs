@@ -37,8 +37,8 @@ pub fn lines(r: &Removal) -> Vec<(&'static str, String)> {
 }
 
 /// Runs `rmi`.
-pub fn run(args: Args) -> Result<ExitCode> {
-    let store = std::sync::Arc::new(super::store(true)?);
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
+    let store = std::sync::Arc::new(super::store(ctx, true)?);
     let mut failed = false;
     let mut out = String::new();
     for name in &args.images {

@@ -24,8 +24,8 @@ pub struct Args {
 }
 
 /// Runs `save`.
-pub fn run(args: Args) -> Result<ExitCode> {
-    let store = Arc::new(super::store(false)?);
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
+    let store = Arc::new(super::store(ctx, false)?);
     let refs = store.refs()?;
     let mut chosen: Vec<(String, Vec<String>)> = Vec::new();
     for name in &args.images {

@@ -30,7 +30,7 @@ pub fn now_rfc3339() -> String {
 
 /// Runs `tag`: the CLI's checks (source, then target, with distribution/reference v0.6.0),
 /// then the daemon's (source lookup, then the target by the daemon's own rules).
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     let fail = |message: String| Exit { code: 1, message };
     let not_valid = |name: &str, e: strata_core::Error| {
         fail(format!(
@@ -43,7 +43,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if target.digest_str().is_some() {
         return Err(fail("refusing to create a tag with a digest reference".into()).into());
     }
-    let store = super::store(true)?;
+    let store = super::store(ctx, true)?;
     let mut refs = store.refs()?;
     let id = strata_store::resolve(&refs, &args.source)
         .map_err(|e| fail(format!("Error response from daemon: {e}")))?;
