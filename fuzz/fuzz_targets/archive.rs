@@ -8,6 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use strata_core::archive::DockerArchive;
 use strata_core::image::{Image, Selector};
 use strata_core::layout::OciLayout;
+use strata_core::settings::Settings;
 use strata_core::source::Source;
 
 fuzz_target!(|data: &[u8]| {
@@ -15,15 +16,20 @@ fuzz_target!(|data: &[u8]| {
     if f.write_all(data).is_err() {
         return;
     }
+    // A small ceiling: a bomb is refused quickly.
+    let settings = Settings {
+        max_layer_bytes: 64 << 20,
+        ..Settings::default()
+    };
     let sources: Vec<Arc<dyn Source>> = [
-        DockerArchive::open(f.path()).map(|a| Arc::new(a) as Arc<dyn Source>).ok(),
-        OciLayout::open_archive(f.path()).map(|a| Arc::new(a) as Arc<dyn Source>).ok(),
+        DockerArchive::open(f.path(), &settings).map(|a| Arc::new(a) as Arc<dyn Source>).ok(),
+        OciLayout::open_archive(f.path(), &settings).map(|a| Arc::new(a) as Arc<dyn Source>).ok(),
     ]
     .into_iter()
     .flatten()
     .collect();
     for s in sources {
-        if let Ok(img) = Image::open(s, &Selector::Index(0), None) {
+        if let Ok(img) = Image::open_with(s, &Selector::Index(0), None, settings.clone()) {
             let _ = img.layer_stats();
             let _ = img.history();
         }

@@ -36,7 +36,7 @@ fn main() {
                     size: None,
                     diff_id: None,
                 },
-                &strata_core::progress::Silent,
+                &strata_core::settings::Settings::default(),
             );
             if r.is_err() {
                 eprintln!("scan failed");

@@ -36,9 +36,9 @@ pub struct DockerArchive {
 
 impl DockerArchive {
     /// Opens and indexes the archive at `path`.
-    pub fn open(path: &Path) -> Result<DockerArchive> {
+    pub fn open(path: &Path, settings: &crate::settings::Settings) -> Result<DockerArchive> {
         let label = format!("docker-archive:{}", path.display());
-        let files: Arc<dyn Files> = Arc::new(TarFiles::open(path, label)?);
+        let files: Arc<dyn Files> = Arc::new(TarFiles::open(path, label, settings)?);
         let oci = if !files.exists("manifest.json") && files.exists("index.json") {
             Some(crate::layout::OciLayout::from_files(files.clone())?)
         } else {

@@ -354,7 +354,7 @@ fn copy_one(
                             &what,
                             BufReader::new(sink.open_blob(d)?),
                             &expect,
-                            image.reporter(),
+                            image.settings(),
                         )?;
                         sink.record_layer_facts(&s);
                         s
@@ -418,13 +418,13 @@ fn copy_one(
                     inner: net,
                     out: blob.as_mut(),
                 };
-                let r = layer::scan(&what, prefix.chain(tee), &expect, image.reporter());
+                let r = layer::scan(&what, prefix.chain(tee), &expect, image.settings());
                 finished.store(true, Ordering::Relaxed);
                 r
             })
         } else {
             // Stored as its plain tar: the blob is the tar, its digest the diff ID.
-            layer::read_to_tar(&what, net, &expect, &mut [], &mut blob, image.reporter()).map(|s| {
+            layer::read_to_tar(&what, net, &expect, &mut [], &mut blob, image.settings()).map(|s| {
                 LayerStats {
                     digest: s.diff_id.clone(),
                     compressed_size: s.uncompressed_size,

@@ -1,7 +1,7 @@
 //! A cache of per-layer facts (digests, sizes, Docker's size) keyed by the identity of the
 //! bytes on disk, so inspecting the same archive twice reads no layer twice. Only facts from
 //! a scan that finished are stored; a hit is still checked against the manifest and config.
-//! Location: the installed settings' `cache_dir` (the CLI: `STRATA_CACHE_DIR`, else
+//! Location: the `cache_dir` of the settings the work runs with (the CLI: `STRATA_CACHE_DIR`, else
 //! `$XDG_CACHE_HOME/strata/layer-facts`, else `~/.cache/strata/layer-facts`; `STRATA_NO_CACHE=1`
 //! turns it off).
 
@@ -46,10 +46,10 @@ pub struct FactsCache {
 }
 
 impl FactsCache {
-    /// The user's cache, as the installed settings place it.
-    pub fn user() -> FactsCache {
+    /// The per-user cache the settings name (disabled without a directory).
+    pub fn for_settings(settings: &crate::settings::Settings) -> FactsCache {
         FactsCache {
-            dir: crate::settings::get().cache_dir.clone(),
+            dir: settings.cache_dir.clone(),
         }
     }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::facts_cache::Identity;
+use crate::settings::Settings;
 
 /// A readable member: a reader plus its size.
 pub struct Member {
@@ -176,8 +177,9 @@ pub struct TarFiles {
 }
 
 impl TarFiles {
-    /// Opens and indexes a tar file (plain, gzip or zstd compressed as a whole).
-    pub fn open(path: &Path, label: String) -> Result<TarFiles> {
+    /// Opens and indexes a tar file (plain, or compressed as a whole: decompressed into the
+    /// cache `settings` name, under its layer ceiling).
+    pub fn open(path: &Path, label: String, settings: &Settings) -> Result<TarFiles> {
         let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
         let meta = f.metadata().map_err(|e| Error::io(path, e))?;
         let identity = path
@@ -200,7 +202,7 @@ impl TarFiles {
         let file = if compression == crate::compression::Compression::None {
             f
         } else {
-            decompressed_archive(path, &meta, f, compression)?
+            decompressed_archive(path, &meta, f, compression, settings)?
         };
         let entries = index_tar(&file, &label)?;
         Ok(TarFiles {
@@ -313,9 +315,10 @@ fn decompressed_archive(
     meta: &std::fs::Metadata,
     f: File,
     compression: crate::compression::Compression,
+    settings: &Settings,
 ) -> Result<File> {
     let label = path.display().to_string();
-    let cache = crate::facts_cache::FactsCache::user().sibling("archives");
+    let cache = crate::facts_cache::FactsCache::for_settings(settings).sibling("archives");
     let key = path
         .canonicalize()
         .ok()
@@ -331,7 +334,7 @@ fn decompressed_archive(
         .cloned()
         .unwrap_or_else(std::env::temp_dir);
     let mut out = tempfile::tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
-    let max = crate::layer::max_layer_bytes();
+    let max = settings.max_layer_bytes;
     let dec = compression
         .decoder(Box::new(io::BufReader::with_capacity(1 << 18, f)))
         .map_err(|e| crate::layer::read_err(&label, e))?;

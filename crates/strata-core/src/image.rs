@@ -12,8 +12,8 @@ use crate::files::read_member_capped;
 use crate::gojson;
 use crate::layer::{self, IndexBuilder, IndexCache, LayerIndex, LayerStats};
 use crate::manifest::{Descriptor, MAX_JSON, Manifest, Platform, media};
-use crate::progress::Reporter;
 use crate::reference::Reference;
+use crate::settings::Settings;
 use crate::source::{Candidate, LayerRef, Locator, Root, Source};
 
 /// Which image of a source to open.
@@ -57,8 +57,8 @@ pub struct Image {
     pub layers: Vec<ImageLayer>,
     /// IDs of this image's ancestors that the same source holds, nearest first.
     pub ancestors: Vec<Digest>,
-    /// Where progress of this image's layer reads goes.
-    reporter: Arc<dyn Reporter>,
+    /// The settings its layer reads run with.
+    settings: Settings,
 }
 
 fn what_blob(source: &dyn Source, d: &Digest) -> String {
@@ -218,16 +218,16 @@ impl Image {
         selector: &Selector,
         platform: Option<&Platform>,
     ) -> Result<Image> {
-        Image::open_with(source, selector, platform, crate::progress::silent())
+        Image::open_with(source, selector, platform, Settings::default())
     }
 
-    /// [`Image::open`], reporting the progress of every layer read (at open and after) to
-    /// `reporter`.
+    /// [`Image::open`] with the settings every layer read of it (at open and after) runs
+    /// with: the layer ceiling, the facts cache, where progress goes.
     pub fn open_with(
         source: Arc<dyn Source>,
         selector: &Selector,
         platform: Option<&Platform>,
-        reporter: Arc<dyn Reporter>,
+        settings: Settings,
     ) -> Result<Image> {
         let host = Platform::host();
         let platform = platform.unwrap_or(&host);
@@ -240,7 +240,7 @@ impl Image {
         };
         let mut image = match &cand.root {
             Root::V1 { chain } => {
-                Image::open_v1(source.clone(), cand.names.clone(), chain, reporter.as_ref())?
+                Image::open_v1(source.clone(), cand.names.clone(), chain, &settings)?
             }
             Root::Legacy { config, layers } => {
                 let what = format!("{}: {config}", src.describe());
@@ -360,13 +360,13 @@ impl Image {
             }
         };
         image.names.retain(|n| !n.is_empty());
-        image.reporter = reporter;
+        image.settings = settings;
         Ok(image)
     }
 
-    /// Where progress of this image's layer reads goes.
-    pub fn reporter(&self) -> &dyn Reporter {
-        self.reporter.as_ref()
+    /// The settings its layer reads run with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// A pre-1.10 image: the config `docker load` builds from each v1 JSON of the chain and
@@ -376,10 +376,12 @@ impl Image {
         source: Arc<dyn Source>,
         names: Vec<String>,
         chain: &[String],
-        reporter: &dyn Reporter,
+        settings: &Settings,
     ) -> Result<Image> {
         let src = source.as_ref();
-        let facts = source.facts_cache().unwrap_or_else(FactsCache::user);
+        let facts = source
+            .facts_cache()
+            .unwrap_or_else(|| FactsCache::for_settings(settings));
         let mut diff_ids = Vec::new();
         let mut history = Vec::new();
         let mut layers = Vec::new();
@@ -407,7 +409,7 @@ impl Image {
                             size: Some(size),
                             diff_id: None,
                         },
-                        reporter,
+                        settings,
                     )?;
                     if let Some(id) = identity {
                         facts.put(&id, &s);
@@ -497,7 +499,7 @@ impl Image {
                 .collect(),
             config,
             ancestors,
-            reporter: crate::progress::silent(),
+            settings: Settings::default(),
         };
         let history = image.history()?;
         let non_empty = history.iter().filter(|h| !h.empty_layer).count();
@@ -531,7 +533,7 @@ impl Image {
         if !self.source.is_remote() {
             return Ok((self.layer_stats()?, false));
         }
-        let cache = FactsCache::user();
+        let cache = self.facts();
         let mut estimated = false;
         let mut out = Vec::with_capacity(self.layers.len());
         for l in &self.layers {
@@ -571,7 +573,9 @@ impl Image {
     }
 
     fn facts(&self) -> FactsCache {
-        self.source.facts_cache().unwrap_or_else(FactsCache::user)
+        self.source
+            .facts_cache()
+            .unwrap_or_else(|| FactsCache::for_settings(&self.settings))
     }
 
     /// Reads every layer once (in parallel), verifying digests and diff IDs, and returns
@@ -616,13 +620,7 @@ impl Image {
         let what = self.layer_what(l);
         let m = self.source.open(&l.blob.locator)?;
         let identity = m.identity.clone();
-        let stats = layer::read(
-            &what,
-            m.reader,
-            &Self::expect(l),
-            visitors,
-            self.reporter.as_ref(),
-        )?;
+        let stats = layer::read(&what, m.reader, &Self::expect(l), visitors, &self.settings)?;
         if let Some(id) = identity {
             self.facts().put(&id, &stats);
         }

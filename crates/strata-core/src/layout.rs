@@ -26,8 +26,8 @@ impl OciLayout {
     }
 
     /// Opens a tar of a layout.
-    pub fn open_archive(path: &Path) -> Result<OciLayout> {
-        let files = TarFiles::open(path, format!("oci-archive:{}", path.display()))?;
+    pub fn open_archive(path: &Path, settings: &crate::settings::Settings) -> Result<OciLayout> {
+        let files = TarFiles::open(path, format!("oci-archive:{}", path.display()), settings)?;
         Self::from_files(Arc::new(files))
     }
 

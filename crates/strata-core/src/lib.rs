@@ -9,7 +9,8 @@
 //! use strata_core::location::Location;
 //! use strata_core::image::Image;
 //! let loc = Location::parse("docker-archive:examples/sample.tar").expect("a file location");
-//! let (source, selector) = loc.open()?;
+//! let settings = strata_core::settings::Settings::default();
+//! let (source, selector) = loc.open(&settings)?;
 //! let image = Image::open(source, &selector, None)?;
 //! println!("{}", image.id);
 //! # Ok::<(), strata_core::Error>(())

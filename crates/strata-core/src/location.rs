@@ -54,8 +54,12 @@ impl Location {
         None
     }
 
-    /// Opens the source this location names, and which image of it to use.
-    pub fn open(&self) -> Result<(Arc<dyn Source>, Selector)> {
+    /// Opens the source this location names, and which image of it to use (a compressed
+    /// archive is decompressed as `settings` say).
+    pub fn open(
+        &self,
+        settings: &crate::settings::Settings,
+    ) -> Result<(Arc<dyn Source>, Selector)> {
         let check = |p: &PathBuf| -> Result<()> {
             if p.as_os_str().is_empty() {
                 return Err(Error::InvalidInput(
@@ -67,7 +71,7 @@ impl Location {
         Ok(match self {
             Location::DockerArchive(p, s) => {
                 check(p)?;
-                (Arc::new(DockerArchive::open(p)?), s.clone())
+                (Arc::new(DockerArchive::open(p, settings)?), s.clone())
             }
             Location::Oci(p, s) => {
                 check(p)?;
@@ -75,7 +79,7 @@ impl Location {
             }
             Location::OciArchive(p, s) => {
                 check(p)?;
-                (Arc::new(OciLayout::open_archive(p)?), s.clone())
+                (Arc::new(OciLayout::open_archive(p, settings)?), s.clone())
             }
         })
     }

@@ -180,7 +180,13 @@ pub fn find_base(
     let mine: Vec<&Digest> = image.layers.iter().map(|l| &l.diff_id).collect();
     let mut best: Option<Base> = None;
     for i in 0..candidates.len() {
-        let Ok(other) = Image::open(source.clone(), &Selector::Index(i), platform) else {
+        // Opening may read layers (a pre-1.10 archive's): with the image's own settings.
+        let Ok(other) = Image::open_with(
+            source.clone(),
+            &Selector::Index(i),
+            platform,
+            image.settings().clone(),
+        ) else {
             continue;
         };
         if other.id == image.id {

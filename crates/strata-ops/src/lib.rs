@@ -13,24 +13,24 @@ use strata_core::compare::DiffReport;
 use strata_core::image::{Image, Selector};
 use strata_core::location::Location;
 use strata_core::manifest::Platform;
-use strata_core::progress::Reporter;
 use strata_core::reference::Reference;
 use strata_core::report::{Base, ImageReport, LayersReport, find_base};
+use strata_core::settings::Settings;
 use strata_core::source::Source;
 use strata_registry::RegistryError;
 use strata_registry::client::{Client, Options};
 use strata_store::Store;
 
-/// What the verbs run with: where the store is, how registries are reached, where progress
-/// goes.
+/// What the verbs run with: where the store is, how registries are reached, and the
+/// library's settings (layer ceiling, facts cache, where progress goes).
 #[derive(Clone)]
 pub struct Context {
     /// The store's directory.
     pub root: PathBuf,
     /// Registry options (credentials directory, insecure hosts, retries, timeouts).
     pub registry: Options,
-    /// Receives the progress of every layer read of the images [`open`] opens.
-    pub reporter: Arc<dyn Reporter>,
+    /// The settings every image [`open`] opens, and every copy, runs with.
+    pub settings: Settings,
 }
 
 impl std::fmt::Debug for Context {
@@ -38,7 +38,8 @@ impl std::fmt::Debug for Context {
         f.debug_struct("Context")
             .field("root", &self.root)
             .field("registry", &self.registry)
-            .finish_non_exhaustive()
+            .field("settings", &self.settings)
+            .finish()
     }
 }
 
@@ -121,7 +122,7 @@ pub fn open(ctx: &Context, name: &str, platform: Option<&str>) -> Result<Opened,
             source.clone(),
             &Selector::Default,
             platform.as_ref(),
-            ctx.reporter.clone(),
+            ctx.settings.clone(),
         )
         .map_err(read(name))?;
         // What the store would record after pulling it: the registry's digest.
@@ -146,7 +147,7 @@ pub fn open(ctx: &Context, name: &str, platform: Option<&str>) -> Result<Opened,
             source.clone(),
             &Selector::Name(id),
             None,
-            ctx.reporter.clone(),
+            ctx.settings.clone(),
         )?;
         return Ok(Opened {
             source,
@@ -168,12 +169,12 @@ pub fn open(ctx: &Context, name: &str, platform: Option<&str>) -> Result<Opened,
             }
         }
     };
-    let (source, selector) = location.open()?;
+    let (source, selector) = location.open(&ctx.settings)?;
     let image = Image::open_with(
         source.clone(),
         &selector,
         platform.as_ref(),
-        ctx.reporter.clone(),
+        ctx.settings.clone(),
     )
     .map_err(read(name))?;
     Ok(Opened {
@@ -333,7 +334,7 @@ mod tests {
         Context {
             root: root.to_path_buf(),
             registry: Options::default(),
-            reporter: strata_core::progress::silent(),
+            settings: Settings::default(),
         }
     }
 
@@ -364,15 +365,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let seen: Arc<Mutex<Vec<String>>> = Arc::default();
         let log = seen.clone();
+        let plain = ctx(dir.path());
         let ctx = Context {
-            reporter: Arc::new(move |e: &Event<'_>| {
+            settings: plain.settings.with_reporter(Arc::new(move |e: &Event<'_>| {
                 if let (Event::LayerStart { what, .. } | Event::LayerEnd { what }, Ok(mut l)) =
                     (e, log.lock())
                 {
                     l.push(what.to_string());
                 }
-            }),
-            ..ctx(dir.path())
+            })),
+            ..plain.clone()
         };
         let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/sample.tar");
         let opened = open(&ctx, &format!("docker-archive:{sample}"), None).unwrap();

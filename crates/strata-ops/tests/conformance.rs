@@ -17,6 +17,7 @@ use strata_core::digest::Digest;
 use strata_core::files::Member;
 use strata_core::image::{Image, Selector};
 use strata_core::layout::OciLayout;
+use strata_core::settings::Settings;
 use strata_core::source::{Candidate, Locator, Source};
 use strata_store::Store;
 use strata_testkit::build::{
@@ -37,11 +38,11 @@ fn sources(dir: &Path, b: &Built, damage: bool) -> Vec<(&'static str, Arc<dyn So
         ("oci", Arc::new(OciLayout::open_dir(&oci).unwrap())),
         (
             "oci-archive",
-            Arc::new(OciLayout::open_archive(&oci_tar).unwrap()),
+            Arc::new(OciLayout::open_archive(&oci_tar, &Settings::default()).unwrap()),
         ),
         (
             "docker-archive",
-            Arc::new(DockerArchive::open(&docker_tar).unwrap()),
+            Arc::new(DockerArchive::open(&docker_tar, &Settings::default()).unwrap()),
         ),
     ]
 }
@@ -68,7 +69,7 @@ fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 fn load_all(store: &Store, source: Arc<dyn Source>) -> strata_core::Result<Vec<String>> {
-    let report = strata_store::load::load(store, source)?;
+    let report = strata_store::load::load(store, source, &Settings::default())?;
     Ok(report.images.into_iter().map(|i| i.id).collect())
 }
 
@@ -301,17 +302,27 @@ fn saved_archives_round_trip_and_never_carry_a_damaged_layer() {
     ] {
         let mut out: Vec<u8> = Vec::new();
         match format {
-            "docker" => {
-                strata_store::save::save_docker_archive(store.clone(), &images, &mut out, spool)
-            }
-            _ => strata_store::save::save_oci_archive(store.clone(), &images, &mut out, spool),
+            "docker" => strata_store::save::save_docker_archive(
+                store.clone(),
+                &images,
+                &mut out,
+                spool,
+                &Settings::default(),
+            ),
+            _ => strata_store::save::save_oci_archive(
+                store.clone(),
+                &images,
+                &mut out,
+                spool,
+                &Settings::default(),
+            ),
         }
         .unwrap();
         let path = tmp.path().join(format!("saved-{format}-{spool}.tar"));
         std::fs::write(&path, &out).unwrap();
         let source: Arc<dyn Source> = match format {
-            "docker" => Arc::new(DockerArchive::open(&path).unwrap()),
-            _ => Arc::new(OciLayout::open_archive(&path).unwrap()),
+            "docker" => Arc::new(DockerArchive::open(&path, &Settings::default()).unwrap()),
+            _ => Arc::new(OciLayout::open_archive(&path, &Settings::default()).unwrap()),
         };
         let again = Store::open(&tmp.path().join(format!("again-{format}-{spool}")), true).unwrap();
         assert_eq!(
@@ -330,10 +341,20 @@ fn saved_archives_round_trip_and_never_carry_a_damaged_layer() {
     for format in ["docker", "oci"] {
         let mut out: Vec<u8> = Vec::new();
         let err = match format {
-            "docker" => {
-                strata_store::save::save_docker_archive(store.clone(), &images, &mut out, true)
-            }
-            _ => strata_store::save::save_oci_archive(store.clone(), &images, &mut out, true),
+            "docker" => strata_store::save::save_docker_archive(
+                store.clone(),
+                &images,
+                &mut out,
+                true,
+                &Settings::default(),
+            ),
+            _ => strata_store::save::save_oci_archive(
+                store.clone(),
+                &images,
+                &mut out,
+                true,
+                &Settings::default(),
+            ),
         }
         .unwrap_err()
         .to_string();
@@ -386,11 +407,24 @@ fn the_registry_round_trips_as_sink_and_source() {
     let reference = strata_core::reference::Reference::parse(&name).unwrap();
     let store = store_with(tmp.path(), &b, &name);
     // Sink: push (the copy engine into the registry).
-    let out =
-        strata_registry::push::push(store.clone(), client(&reg), &reference, &|_| {}).unwrap();
+    let out = strata_registry::push::push(
+        store.clone(),
+        client(&reg),
+        &reference,
+        &Settings::default(),
+        &|_| {},
+    )
+    .unwrap();
     assert_eq!(out.uploaded, 2);
     // A second push finds every blob there (HEAD is proof) and uploads nothing.
-    let again = strata_registry::push::push(store, client(&reg), &reference, &|_| {}).unwrap();
+    let again = strata_registry::push::push(
+        store,
+        client(&reg),
+        &reference,
+        &Settings::default(),
+        &|_| {},
+    )
+    .unwrap();
     assert_eq!(again.uploaded, 0);
     // Source: pull (the copy engine from the registry) into a fresh store.
     let fresh = Store::open(&tmp.path().join("store-b"), true).unwrap();
@@ -416,7 +450,14 @@ fn a_damaged_registry_blob_is_refused_and_the_store_is_unchanged() {
     let name = format!("{}/conformance/bad:1", reg.host);
     let reference = strata_core::reference::Reference::parse(&name).unwrap();
     let store = store_with(tmp.path(), &b, &name);
-    strata_registry::push::push(store, client(&reg), &reference, &|_| {}).unwrap();
+    strata_registry::push::push(
+        store,
+        client(&reg),
+        &reference,
+        &Settings::default(),
+        &|_| {},
+    )
+    .unwrap();
     // Damage the layer in the registry's own storage: it now serves wrong bytes.
     let bad = Digest::sha256_of(&b.layers[1]);
     let data = reg
@@ -470,7 +511,14 @@ fn an_interrupted_copy_from_the_registry_resumes_with_a_range_request() {
     let name = format!("{}/conformance/resume:1", reg.host);
     let reference = strata_core::reference::Reference::parse(&name).unwrap();
     let store = store_with(tmp.path(), &b, &name);
-    strata_registry::push::push(store, client(&reg), &reference, &|_| {}).unwrap();
+    strata_registry::push::push(
+        store,
+        client(&reg),
+        &reference,
+        &Settings::default(),
+        &|_| {},
+    )
+    .unwrap();
     let source: Arc<dyn Source> = Arc::new(strata_registry::source::RegistrySource::new(
         client(&reg),
         reference,

@@ -13,6 +13,7 @@ use strata_core::image::{Image, Selector};
 use strata_core::layer::LayerStats;
 use strata_core::manifest::{Platform, media};
 use strata_core::reference::Reference;
+use strata_core::settings::Settings;
 use strata_store::{ImageRecord, Store};
 
 use crate::client::Client;
@@ -63,6 +64,8 @@ pub struct Outcome {
 pub struct Options {
     /// The platform to pick from an index (the host's when `None`).
     pub platform: Option<Platform>,
+    /// The settings the layer reads run with (ceiling, cache).
+    pub settings: Settings,
 }
 
 /// Pulls `reference` into `store` (which may be held with a shared lock; this takes the
@@ -81,7 +84,12 @@ pub fn pull(
     };
     let repo = reference.path().to_string();
     let source = Arc::new(RegistrySource::new(client.clone(), reference.clone()));
-    let image = Image::open(source.clone(), &Selector::Default, opts.platform.as_ref())?;
+    let image = Image::open_with(
+        source.clone(),
+        &Selector::Default,
+        opts.platform.as_ref(),
+        opts.settings.clone(),
+    )?;
     let top = top_digest(&source)?;
     let head = match reference.digest() {
         Some(d) => format!("{}@{d}", reference.name()),

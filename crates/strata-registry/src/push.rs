@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use strata_core::copy::{self, LayerStatus};
+use strata_core::settings::Settings;
 
 use strata_core::image::{Image, Selector};
 use strata_core::reference::Reference;
@@ -35,6 +36,7 @@ pub fn push(
     store: Arc<Store>,
     client: Arc<Client>,
     reference: &Reference,
+    settings: &Settings,
     on: &(dyn Fn(String) + Sync),
 ) -> Result<Outcome> {
     let reference = reference.clone().with_default_tag();
@@ -46,7 +48,7 @@ pub fn push(
         .ok_or_else(|| RegistryError::NotFound(format!("No such image: {reference}")))?
         .clone();
     let source: Arc<dyn Source> = store.clone();
-    let image = Image::open(source, &Selector::Name(id), None)?;
+    let image = Image::open_with(source, &Selector::Name(id), None, settings.clone())?;
     let repo = reference.path().to_string();
     let scope = push_scope(&repo);
     on(format!(

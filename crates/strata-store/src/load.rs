@@ -10,6 +10,7 @@ use strata_core::image::{Image, Selector};
 use strata_core::layer::Compression;
 use strata_core::manifest::media;
 use strata_core::reference::Reference;
+use strata_core::settings::Settings;
 use strata_core::source::Source;
 
 use crate::{ImageRecord, Store};
@@ -48,7 +49,7 @@ fn media_for(c: Compression) -> String {
 }
 
 /// Loads every image of `source` into `store`.
-pub fn load(store: &Store, source: Arc<dyn Source>) -> Result<LoadReport> {
+pub fn load(store: &Store, source: Arc<dyn Source>, settings: &Settings) -> Result<LoadReport> {
     let candidates = source.candidates()?;
     let mut report = LoadReport {
         print_ids: candidates.last().is_some_and(|c| c.names.is_empty()),
@@ -60,7 +61,7 @@ pub fn load(store: &Store, source: Arc<dyn Source>) -> Result<LoadReport> {
     let mut links: Vec<(String, String)> = Vec::new();
     let mut chains: Vec<(String, Vec<Digest>)> = Vec::new();
     for (i, cand) in candidates.iter().enumerate() {
-        let image = Image::open(source.clone(), &Selector::Index(i), None)?;
+        let image = Image::open_with(source.clone(), &Selector::Index(i), None, settings.clone())?;
         chains.push((
             image.id.to_string(),
             image.layers.iter().map(|l| l.diff_id.clone()).collect(),

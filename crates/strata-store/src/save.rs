@@ -11,6 +11,7 @@ use strata_core::error::{Error, Result};
 use strata_core::image::{Image, Selector};
 use strata_core::layer::Compression;
 use strata_core::reference::Reference;
+use strata_core::settings::Settings;
 use strata_core::source::Source;
 
 use crate::Store;
@@ -297,6 +298,7 @@ pub fn save_docker_archive(
     images: &[(String, Vec<String>)],
     out: &mut (dyn Write + Send),
     spool: bool,
+    settings: &Settings,
 ) -> Result<()> {
     let tar = std::sync::Mutex::new(tar::Builder::new(out));
     let done = std::sync::Mutex::new(std::collections::HashSet::new());
@@ -312,7 +314,12 @@ pub fn save_docker_archive(
     let saved: Vec<&String> = images.iter().map(|(id, _)| id).collect();
     for (id, tags) in images {
         let source: Arc<dyn Source> = store.clone();
-        let image = Image::open(source.clone(), &Selector::Name(id.clone()), None)?;
+        let image = Image::open_with(
+            source.clone(),
+            &Selector::Name(id.clone()),
+            None,
+            settings.clone(),
+        )?;
         let chain = crate::chain_ids(
             &image
                 .layers
@@ -406,6 +413,7 @@ pub fn save_oci_archive(
     images: &[(String, Vec<String>)],
     out: &mut (dyn Write + Send),
     spool: bool,
+    settings: &Settings,
 ) -> Result<()> {
     let tar = std::sync::Mutex::new(tar::Builder::new(out));
     let done = std::sync::Mutex::new(std::collections::HashSet::new());
@@ -425,7 +433,7 @@ pub fn save_oci_archive(
     let mut index = Vec::new();
     for (id, tags) in images {
         let source: Arc<dyn Source> = store.clone();
-        let image = Image::open(source, &Selector::Name(id.clone()), None)?;
+        let image = Image::open_with(source, &Selector::Name(id.clone()), None, settings.clone())?;
         let rec = refs
             .images
             .get(id)

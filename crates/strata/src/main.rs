@@ -115,7 +115,6 @@ enum ImageCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    strata_core::settings::install(settings::library(cli.max_layer_size));
     strata_render::width::set_default_condition(settings::width());
     let mut registry = settings::registry();
     registry
@@ -142,7 +141,7 @@ fn main() -> ExitCode {
     let ctx = commands::Context {
         root: cli.root.clone().unwrap_or_else(settings::store_root),
         registry,
-        reporter,
+        settings: settings::library(cli.max_layer_size, reporter),
     };
     let ctx = &ctx;
     let result = match cli.command {

@@ -16,8 +16,12 @@ fn home() -> PathBuf {
 
 /// The library's settings: the facts cache (`STRATA_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/strata/layer-facts`, else `~/.cache/strata/layer-facts`; `STRATA_NO_CACHE=1`
-/// turns it off) and the layer ceiling (`--max-layer-size`, else `STRATA_MAX_LAYER_SIZE`).
-pub fn library(max_layer_flag: Option<u64>) -> strata_core::settings::Settings {
+/// turns it off), the layer ceiling (`--max-layer-size`, else `STRATA_MAX_LAYER_SIZE`), and
+/// where progress goes.
+pub fn library(
+    max_layer_flag: Option<u64>,
+    reporter: std::sync::Arc<dyn strata_core::progress::Reporter>,
+) -> strata_core::settings::Settings {
     let no_cache = var("STRATA_NO_CACHE").is_some_and(|v| v != "0");
     // No home directory and no cache directory named: no cache.
     let cache_dir = if no_cache {
@@ -34,6 +38,7 @@ pub fn library(max_layer_flag: Option<u64>) -> strata_core::settings::Settings {
     strata_core::settings::Settings {
         cache_dir,
         max_layer_bytes,
+        reporter,
     }
 }
 

@@ -10,7 +10,7 @@ use std::io::{self, BufRead, BufReader, Read};
 
 use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::error::{Error, Result};
-use crate::progress::Reporter;
+use crate::settings::Settings;
 
 pub mod index;
 pub mod tar;
@@ -61,11 +61,6 @@ pub fn parse_size(s: &str) -> Option<u64> {
         .ok()
         .filter(|n| *n > 0)
         .map(|n| n as u64)
-}
-
-/// The ceiling on a layer's uncompressed size in force (the installed settings).
-pub fn max_layer_bytes() -> u64 {
-    crate::settings::get().max_layer_bytes
 }
 
 /// What an entry's header says, after Docker's reading of it (PAX records applied).
@@ -441,9 +436,9 @@ pub fn read(
     blob: impl Read + Send,
     expect: &Expect<'_>,
     visitors: &mut [&mut dyn Visitor],
-    reporter: &dyn Reporter,
+    settings: &Settings,
 ) -> Result<LayerStats> {
-    read_inner(what, blob, expect, visitors, None, reporter)
+    read_inner(what, blob, expect, visitors, None, settings)
 }
 
 /// [`read`], also writing the uncompressed tar to `tar` (how `load` stores layers compressed
@@ -454,9 +449,9 @@ pub fn read_to_tar(
     expect: &Expect<'_>,
     visitors: &mut [&mut dyn Visitor],
     tar: &mut dyn io::Write,
-    reporter: &dyn Reporter,
+    settings: &Settings,
 ) -> Result<LayerStats> {
-    read_inner(what, blob, expect, visitors, Some(tar), reporter)
+    read_inner(what, blob, expect, visitors, Some(tar), settings)
 }
 
 fn read_inner(
@@ -465,10 +460,11 @@ fn read_inner(
     expect: &Expect<'_>,
     visitors: &mut [&mut dyn Visitor],
     tar: Option<&mut dyn io::Write>,
-    reporter: &dyn Reporter,
+    settings: &Settings,
 ) -> Result<LayerStats> {
-    let max_layer = max_layer_bytes();
-    let blob = crate::progress::LayerProgress::new(blob, what, expect.size, reporter);
+    let max_layer = settings.max_layer_bytes;
+    let blob =
+        crate::progress::LayerProgress::new(blob, what, expect.size, settings.reporter.as_ref());
     let mut outer = BufReader::with_capacity(1 << 18, HashingReader::new(blob, Algorithm::Sha256));
     let magic = outer.fill_buf().map_err(|e| read_err(what, e))?;
     if magic.is_empty() {
@@ -522,9 +518,9 @@ pub fn scan(
     what: &str,
     blob: impl Read + Send,
     expect: &Expect<'_>,
-    reporter: &dyn Reporter,
+    settings: &Settings,
 ) -> Result<LayerStats> {
-    read(what, blob, expect, &mut [], reporter)
+    read(what, blob, expect, &mut [], settings)
 }
 
 /// Checks computed layer facts against what the manifest and config promise.
@@ -596,7 +592,7 @@ mod tests {
                 size: None,
                 diff_id: None,
             },
-            &crate::progress::Silent,
+            &Settings::default(),
         )
         .unwrap();
         assert_eq!(s.docker_size, 33);
@@ -629,7 +625,7 @@ mod tests {
                 diff_id: Some(&diff),
             },
             &mut [&mut ib],
-            &crate::progress::Silent,
+            &Settings::default(),
         )
         .unwrap();
         assert_eq!(s.docker_size, 5);
@@ -657,7 +653,7 @@ mod tests {
                 size: None,
                 diff_id: Some(&wrong),
             },
-            &crate::progress::Silent,
+            &Settings::default(),
         )
         .unwrap_err()
         .to_string();
@@ -683,7 +679,7 @@ mod tests {
                 size: None,
                 diff_id: None,
             },
-            &crate::progress::Silent,
+            &Settings::default(),
         )
         .unwrap_err()
         .to_string();
@@ -702,7 +698,7 @@ mod tests {
                     size: None,
                     diff_id: None
                 },
-                &crate::progress::Silent
+                &Settings::default()
             )
             .is_ok()
         );

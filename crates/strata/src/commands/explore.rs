@@ -129,7 +129,7 @@ pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
         }
     };
     let ctx = strata_ops::Context {
-        reporter: std::sync::Arc::new(reporter),
+        settings: ctx.settings.with_reporter(std::sync::Arc::new(reporter)),
         ..ctx.clone()
     };
     let (opened, base) =

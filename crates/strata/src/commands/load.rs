@@ -39,16 +39,16 @@ pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     let source: Arc<dyn Source> = if path.is_dir() {
         Arc::new(OciLayout::open_dir(&path)?)
     } else {
-        match DockerArchive::open(&path) {
+        match DockerArchive::open(&path, &ctx.settings) {
             Ok(a) => Arc::new(a),
-            Err(e) => match OciLayout::open_archive(&path) {
+            Err(e) => match OciLayout::open_archive(&path, &ctx.settings) {
                 Ok(o) => Arc::new(o),
                 Err(_) => return Err(e.into()),
             },
         }
     };
     let store = super::store(ctx, true)?;
-    let report = strata_store::load::load(&store, source)?;
+    let report = strata_store::load::load(&store, source, &ctx.settings)?;
     if !args.quiet {
         let mut out = String::new();
         for img in &report.images {

@@ -154,7 +154,16 @@ pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
                 }
             });
         }
-        let r = strata_registry::pull::pull(&store, client, &reference, &Options { platform }, &on);
+        let r = strata_registry::pull::pull(
+            &store,
+            client,
+            &reference,
+            &Options {
+                platform,
+                settings: ctx.settings.clone(),
+            },
+            &on,
+        );
         stop.store(true, Ordering::Relaxed);
         r
     });

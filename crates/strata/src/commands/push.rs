@@ -55,7 +55,7 @@ pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
         .into());
     }
     let client = super::client(ctx, reference.domain())?;
-    let out = strata_registry::push::push(store, client, &reference, &on)?;
+    let out = strata_registry::push::push(store, client, &reference, &ctx.settings, &on)?;
     if quiet {
         print(&format!("{}\n", reference.with_default_tag()));
     }
