@@ -19,11 +19,11 @@ fn lossy(p: &[u8]) -> String {
 /// Opens an image and reads its layer indexes (all, or up to and including `upto`).
 fn indexed(
     ctx: &super::Context,
-    name: &str,
-    platform: Option<&str>,
+    img: &super::ImageArg,
     upto: Option<usize>,
 ) -> Result<(Image, Vec<LayerIndex>)> {
-    let (_, image) = super::open_image(ctx, name, platform)?;
+    let name = &img.image;
+    let (_, image) = super::open_image(ctx, name, img.platform.as_deref())?;
     let mut indexes = image.indexes()?;
     if let Some(n) = upto {
         if n >= indexes.len() {
@@ -53,12 +53,7 @@ pub struct ChangesArgs {
 
 /// Runs `changes`: per layer, `docker diff`'s `A`/`C`/`D` lines.
 pub fn run_changes(args: ChangesArgs, ctx: &super::Context) -> Result<ExitCode> {
-    let (image, indexes) = indexed(
-        ctx,
-        &args.img.image,
-        args.img.platform.as_deref(),
-        args.layer,
-    )?;
+    let (image, indexes) = indexed(ctx, &args.img, args.layer)?;
     let (_, lines) = tree::merge(&image.source().describe(), &indexes)?;
     let history = image.history().unwrap_or_default();
     let steps: Vec<&str> = strata_core::config::layer_history(&history, image.layers.len())
@@ -111,12 +106,7 @@ pub struct LsArgs {
 
 /// Runs `ls`.
 pub fn run_ls(args: LsArgs, ctx: &super::Context) -> Result<ExitCode> {
-    let (image, indexes) = indexed(
-        ctx,
-        &args.img.image,
-        args.img.platform.as_deref(),
-        args.layer,
-    )?;
+    let (image, indexes) = indexed(ctx, &args.img, args.layer)?;
     let t = tree::merge_quiet(&image.source().describe(), &indexes)?;
     let want = args.path.as_deref().unwrap_or("/");
     let dir = t.resolve(want.as_bytes())?;
@@ -192,7 +182,7 @@ fn written(r: strata_core::error::Result<()>) -> Result<ExitCode> {
 
 /// Runs `cat`.
 pub fn run_cat(args: CatArgs, ctx: &super::Context) -> Result<ExitCode> {
-    let (image, indexes) = indexed(ctx, &args.img.image, args.img.platform.as_deref(), None)?;
+    let (image, indexes) = indexed(ctx, &args.img, None)?;
     let t = tree::merge_quiet(&image.source().describe(), &indexes)?;
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -211,7 +201,7 @@ pub struct ExportArgs {
 
 /// Runs `export`: the flattened filesystem as a tar, in `docker export`'s order.
 pub fn run_export(args: ExportArgs, ctx: &super::Context) -> Result<ExitCode> {
-    let (image, indexes) = indexed(ctx, &args.img.image, args.img.platform.as_deref(), None)?;
+    let (image, indexes) = indexed(ctx, &args.img, None)?;
     let t = tree::merge_quiet(&image.source().describe(), &indexes)?;
     match args.output.as_deref() {
         None | Some("-") => {
@@ -241,7 +231,7 @@ pub struct UnpackArgs {
 /// Runs `unpack`: the merged filesystem written to a new directory (see
 /// `strata_core::flatten::unpack` for why nothing can land outside it).
 pub fn run_unpack(args: UnpackArgs, ctx: &super::Context) -> Result<ExitCode> {
-    let (image, indexes) = indexed(ctx, &args.img.image, args.img.platform.as_deref(), None)?;
+    let (image, indexes) = indexed(ctx, &args.img, None)?;
     let t = tree::merge_quiet(&image.source().describe(), &indexes)?;
     flatten::unpack(&image, &t, &args.dir)?;
     Ok(ExitCode::SUCCESS)

@@ -46,23 +46,12 @@ pub fn run(args: Args, ctx: &super::Context) -> Result<ExitCode> {
     }
     let to_pipe = args.output.is_none();
     let write = |out: &mut (dyn Write + Send)| -> Result<()> {
-        match args.format.as_str() {
-            "docker" => strata_store::save::save_docker_archive(
-                store.clone(),
-                &chosen,
-                out,
-                to_pipe,
-                &ctx.settings,
-            )?,
-            "oci" => strata_store::save::save_oci_archive(
-                store.clone(),
-                &chosen,
-                out,
-                to_pipe,
-                &ctx.settings,
-            )?,
+        let save = match args.format.as_str() {
+            "docker" => strata_store::save::save_docker_archive,
+            "oci" => strata_store::save::save_oci_archive,
             f => anyhow::bail!("unknown --format {f:?}: use docker or oci"),
-        }
+        };
+        save(store.clone(), &chosen, out, to_pipe, &ctx.settings)?;
         Ok(())
     };
     match &args.output {
