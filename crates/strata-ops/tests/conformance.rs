@@ -397,34 +397,51 @@ fn store_with(dir: &Path, b: &Built, name: &str) -> Arc<Store> {
     store
 }
 
+/// Pushes the built image, held in a store under `repo:1` of the registry, with the copy
+/// engine: (its reference, the store, what the push did).
+fn push_built(
+    reg: &Registry,
+    dir: &Path,
+    b: &Built,
+    repo: &str,
+) -> (
+    strata_core::reference::Reference,
+    Arc<Store>,
+    strata_registry::push::Outcome,
+) {
+    let name = format!("{}/conformance/{repo}:1", reg.host);
+    let reference = strata_core::reference::Reference::parse(&name).unwrap();
+    let store = store_with(dir, b, &name);
+    let out = push_again(reg, &store, &reference);
+    (reference, store, out)
+}
+
+fn push_again(
+    reg: &Registry,
+    store: &Arc<Store>,
+    reference: &strata_core::reference::Reference,
+) -> strata_registry::push::Outcome {
+    strata_registry::push::push(
+        store.clone(),
+        client(reg),
+        reference,
+        &Settings::default(),
+        &|_| {},
+    )
+    .unwrap()
+}
+
 #[test]
 fn the_registry_round_trips_as_sink_and_source() {
     let Some(reg) = registry() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let b = built();
     let want_id = Digest::sha256_of(&b.config).to_string();
-    let name = format!("{}/conformance/img:1", reg.host);
-    let reference = strata_core::reference::Reference::parse(&name).unwrap();
-    let store = store_with(tmp.path(), &b, &name);
     // Sink: push (the copy engine into the registry).
-    let out = strata_registry::push::push(
-        store.clone(),
-        client(&reg),
-        &reference,
-        &Settings::default(),
-        &|_| {},
-    )
-    .unwrap();
+    let (reference, store, out) = push_built(&reg, tmp.path(), &b, "img");
     assert_eq!(out.uploaded, 2);
     // A second push finds every blob there (HEAD is proof) and uploads nothing.
-    let again = strata_registry::push::push(
-        store,
-        client(&reg),
-        &reference,
-        &Settings::default(),
-        &|_| {},
-    )
-    .unwrap();
+    let again = push_again(&reg, &store, &reference);
     assert_eq!(again.uploaded, 0);
     // Source: pull (the copy engine from the registry) into a fresh store.
     let fresh = Store::open(&tmp.path().join("store-b"), true).unwrap();
@@ -447,17 +464,7 @@ fn a_damaged_registry_blob_is_refused_and_the_store_is_unchanged() {
     let Some(reg) = registry() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let b = built();
-    let name = format!("{}/conformance/bad:1", reg.host);
-    let reference = strata_core::reference::Reference::parse(&name).unwrap();
-    let store = store_with(tmp.path(), &b, &name);
-    strata_registry::push::push(
-        store,
-        client(&reg),
-        &reference,
-        &Settings::default(),
-        &|_| {},
-    )
-    .unwrap();
+    let (reference, _, _) = push_built(&reg, tmp.path(), &b, "bad");
     // Damage the layer in the registry's own storage: it now serves wrong bytes.
     let bad = Digest::sha256_of(&b.layers[1]);
     let data = reg
@@ -508,17 +515,7 @@ fn an_interrupted_copy_from_the_registry_resumes_with_a_range_request() {
     let Some(reg) = registry() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let b = built();
-    let name = format!("{}/conformance/resume:1", reg.host);
-    let reference = strata_core::reference::Reference::parse(&name).unwrap();
-    let store = store_with(tmp.path(), &b, &name);
-    strata_registry::push::push(
-        store,
-        client(&reg),
-        &reference,
-        &Settings::default(),
-        &|_| {},
-    )
-    .unwrap();
+    let (reference, _, _) = push_built(&reg, tmp.path(), &b, "resume");
     let source: Arc<dyn Source> = Arc::new(strata_registry::source::RegistrySource::new(
         client(&reg),
         reference,
